@@ -1,0 +1,38 @@
+use crate::{
+    constants::TREASURY_SEED,
+    error::TreasuryError,
+    events::{emit_event, now, TreasuryChange, TreasuryChanged},
+    state::Treasury,
+};
+use anchor_lang::prelude::*;
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct AcceptAuthority<'info> {
+    pub new_authority: Signer<'info>,
+    #[account(
+        mut,
+        seeds = [TREASURY_SEED, treasury.create_key.as_ref()],
+        bump = treasury.bump,
+    )]
+    pub treasury: Box<Account<'info, Treasury>>,
+}
+
+pub fn accept_authority(ctx: Context<AcceptAuthority>) -> Result<()> {
+    let treasury = &mut ctx.accounts.treasury;
+    let pending = treasury.pending_authority.ok_or(TreasuryError::NoPendingAuthority)?;
+    require_keys_eq!(pending, ctx.accounts.new_authority.key(), TreasuryError::NotPendingAuthority);
+    let previous = core::mem::replace(&mut treasury.authority, pending);
+    treasury.pending_authority = None;
+    treasury.bump_config_version()?;
+    let (slot, _) = now()?;
+    emit_event(
+        &ctx.accounts.event_authority,
+        &TreasuryChanged {
+            treasury: treasury.key(),
+            change: TreasuryChange::AuthorityAccepted { previous, authority: pending },
+            config_version: treasury.config_version,
+            slot,
+        },
+    )
+}

@@ -1,0 +1,75 @@
+use crate::{
+    constants::{LAYOUT_VERSION, MAX_KEEPERS, TREASURY_SEED},
+    error::TreasuryError,
+    events::{emit_event, now, TreasuryChange, TreasuryChanged},
+    state::{CrankAccess, Treasury},
+};
+use anchor_lang::prelude::*;
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+pub struct CreateTreasuryArgs {
+    /// Governs the treasury; need not be the payer (a DAO PDA, a multisig vault).
+    pub authority: Pubkey,
+    pub guardian: Pubkey,
+    pub crank_access: CrankAccess,
+    pub keepers: Vec<Pubkey>,
+}
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct CreateTreasury<'info> {
+    #[account(mut)]
+    pub payer: Signer<'info>,
+    /// Makes the treasury address unique; signing stops anyone else from taking it.
+    pub create_key: Signer<'info>,
+    #[account(
+        init,
+        payer = payer,
+        space = 8 + Treasury::INIT_SPACE,
+        seeds = [TREASURY_SEED, create_key.key().as_ref()],
+        bump,
+    )]
+    pub treasury: Box<Account<'info, Treasury>>,
+    pub system_program: Program<'info, System>,
+}
+
+/// Copies a keeper list into the fixed array, refusing duplicates and overflow.
+pub fn store_keepers(treasury: &mut Treasury, keepers: &[Pubkey]) -> Result<()> {
+    require!(keepers.len() <= MAX_KEEPERS, TreasuryError::TooManyKeepers);
+    for (i, keeper) in keepers.iter().enumerate() {
+        require!(!keepers[..i].contains(keeper), TreasuryError::TooManyKeepers);
+    }
+    treasury.keepers = [Pubkey::default(); MAX_KEEPERS];
+    treasury.keepers[..keepers.len()].copy_from_slice(keepers);
+    treasury.keeper_count = keepers.len() as u8;
+    Ok(())
+}
+
+pub fn create_treasury(ctx: Context<CreateTreasury>, args: CreateTreasuryArgs) -> Result<()> {
+    let treasury = &mut ctx.accounts.treasury;
+    treasury.layout_version = LAYOUT_VERSION;
+    treasury.bump = ctx.bumps.treasury;
+    treasury.create_key = ctx.accounts.create_key.key();
+    treasury.authority = args.authority;
+    treasury.pending_authority = None;
+    treasury.guardian = args.guardian;
+    treasury.paused = false;
+    treasury.crank_access = args.crank_access;
+    store_keepers(treasury, &args.keepers)?;
+    treasury.config_version = 1;
+
+    let (slot, _) = now()?;
+    emit_event(
+        &ctx.accounts.event_authority,
+        &TreasuryChanged {
+            treasury: treasury.key(),
+            change: TreasuryChange::Created {
+                authority: args.authority,
+                guardian: args.guardian,
+                crank_access: args.crank_access,
+            },
+            config_version: treasury.config_version,
+            slot,
+        },
+    )
+}

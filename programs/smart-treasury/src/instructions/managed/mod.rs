@@ -1,0 +1,9 @@
+mod close_managed_balance;
+mod configure;
+mod create_managed_balance;
+mod link_source;
+
+pub use close_managed_balance::*;
+pub use configure::*;
+pub use create_managed_balance::*;
+pub use link_source::*;

@@ -1,0 +1,136 @@
+use crate::{
+    constants::{LAYOUT_VERSION, MAX_PERIOD_SECONDS, POOL_SEED, SPENDER_SEED, TREASURY_SEED},
+    error::TreasuryError,
+    events::{emit_event, now, SpenderChanged},
+    state::{Pool, Spender, Treasury},
+};
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::TokenAccount;
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
+pub struct SpenderLimits {
+    pub enabled: bool,
+    pub limit_per_period: u64,
+    pub period_seconds: u32,
+}
+
+impl SpenderLimits {
+    fn validate(&self) -> Result<()> {
+        require!(
+            self.period_seconds >= 1 && self.period_seconds <= MAX_PERIOD_SECONDS && self.limit_per_period > 0,
+            TreasuryError::InvalidRateLimit
+        );
+        Ok(())
+    }
+
+    fn apply(&self, spender: &mut Spender) {
+        spender.enabled = self.enabled;
+        spender.limit_per_period = self.limit_per_period;
+        spender.period_seconds = self.period_seconds;
+    }
+}
+
+#[event_cpi]
+#[derive(Accounts)]
+pub struct AddSpender<'info> {
+    #[account(mut)]
+    pub payer: Signer<'info>,
+    pub authority: Signer<'info>,
+    #[account(
+        has_one = authority @ TreasuryError::NotAuthority,
+        seeds = [TREASURY_SEED, treasury.create_key.as_ref()],
+        bump = treasury.bump,
+    )]
+    pub treasury: Box<Account<'info, Treasury>>,
+    #[account(
+        has_one = treasury @ TreasuryError::WrongTreasury,
+        seeds = [POOL_SEED, treasury.key().as_ref(), &pool.pool_id.to_le_bytes()],
+        bump = pool.bump,
+    )]
+    pub pool: Box<Account<'info, Pool>>,
+    #[account(token::authority = pool)]
+    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: any key may be a spender; it only has to sign `spend`.
+    pub spender: UncheckedAccount<'info>,
+    #[account(
+        init,
+        payer = payer,
+        space = 8 + Spender::INIT_SPACE,
+        seeds = [SPENDER_SEED, vault.key().as_ref(), spender.key().as_ref()],
+        bump,
+    )]
+    pub spender_account: Box<Account<'info, Spender>>,
+    pub system_program: Program<'info, System>,
+}
+
+pub fn add_spender(ctx: Context<AddSpender>, limits: SpenderLimits) -> Result<()> {
+    limits.validate()?;
+    let (slot, unix_timestamp) = now()?;
+    let spender = &mut ctx.accounts.spender_account;
+    spender.layout_version = LAYOUT_VERSION;
+    spender.bump = ctx.bumps.spender_account;
+    spender.treasury = ctx.accounts.treasury.key();
+    spender.pool = ctx.accounts.pool.key();
+    spender.vault = ctx.accounts.vault.key();
+    spender.spender = ctx.accounts.spender.key();
+    spender.period_start = unix_timestamp;
+    spender.spent_in_period = 0;
+    limits.apply(spender);
+    emit_spender_changed(&ctx.accounts.event_authority, spender, false, slot)
+}
+
+/// Accounts for changing or removing an existing spender.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct ConfigureSpender<'info> {
+    pub authority: Signer<'info>,
+    #[account(
+        has_one = authority @ TreasuryError::NotAuthority,
+        seeds = [TREASURY_SEED, treasury.create_key.as_ref()],
+        bump = treasury.bump,
+    )]
+    pub treasury: Box<Account<'info, Treasury>>,
+    #[account(
+        mut,
+        has_one = treasury @ TreasuryError::WrongTreasury,
+        seeds = [SPENDER_SEED, spender_account.vault.as_ref(), spender_account.spender.as_ref()],
+        bump = spender_account.bump,
+    )]
+    pub spender_account: Box<Account<'info, Spender>>,
+    /// Receives the rent when the spender is removed.
+    /// CHECK: only credited lamports.
+    #[account(mut)]
+    pub rent_receiver: UncheckedAccount<'info>,
+}
+
+pub fn update_spender(ctx: Context<ConfigureSpender>, limits: SpenderLimits) -> Result<()> {
+    limits.validate()?;
+    let (slot, _) = now()?;
+    let spender = &mut ctx.accounts.spender_account;
+    limits.apply(spender);
+    emit_spender_changed(&ctx.accounts.event_authority, spender, false, slot)
+}
+
+pub fn remove_spender(ctx: Context<ConfigureSpender>) -> Result<()> {
+    let (slot, _) = now()?;
+    ctx.accounts.spender_account.enabled = false;
+    emit_spender_changed(&ctx.accounts.event_authority, &ctx.accounts.spender_account, true, slot)?;
+    ctx.accounts.spender_account.close(ctx.accounts.rent_receiver.to_account_info())
+}
+
+fn emit_spender_changed(event_authority: &AccountInfo, spender: &Account<Spender>, removed: bool, slot: u64) -> Result<()> {
+    emit_event(
+        event_authority,
+        &SpenderChanged {
+            treasury: spender.treasury,
+            spender_account: spender.key(),
+            vault: spender.vault,
+            spender: spender.spender,
+            enabled: spender.enabled,
+            limit_per_period: spender.limit_per_period,
+            period_seconds: spender.period_seconds,
+            removed,
+            slot,
+        },
+    )
+}

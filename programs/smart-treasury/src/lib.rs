@@ -1,0 +1,170 @@
+//! Smart Treasury: a treasury's vaults, and the min / target / max rules that keep its
+//! operational balances funded, enforced on-chain. Keepers crank; the program decides
+//! what may move, when, and how much.
+
+use anchor_lang::prelude::*;
+
+pub mod constants;
+pub mod error;
+pub mod events;
+pub mod instructions;
+pub mod state;
+pub mod token;
+
+use instructions::*;
+use state::{AutomationSettings, BalanceMode, CrankAccess};
+
+declare_id!("HLXACGiPB9Px2XdETqEYgwCLqB3DtuMA9WMDsTDpbTnH");
+
+#[program]
+pub mod smart_treasury {
+    use super::*;
+
+    // Treasury administration.
+
+    /// Creates a treasury governed by `args.authority`.
+    pub fn create_treasury(ctx: Context<CreateTreasury>, args: CreateTreasuryArgs) -> Result<()> {
+        instructions::create_treasury(ctx, args)
+    }
+
+    /// Starts a two-step authority handover (`None` cancels a pending one).
+    pub fn propose_authority(ctx: Context<UpdateTreasury>, proposed: Option<Pubkey>) -> Result<()> {
+        instructions::propose_authority(ctx, proposed)
+    }
+
+    /// The proposed authority takes over by signing.
+    pub fn accept_authority(ctx: Context<AcceptAuthority>) -> Result<()> {
+        instructions::accept_authority(ctx)
+    }
+
+    /// Sets the key that may pause the treasury.
+    pub fn set_guardian(ctx: Context<UpdateTreasury>, guardian: Pubkey) -> Result<()> {
+        instructions::set_guardian(ctx, guardian)
+    }
+
+    /// Makes cranking permissionless, or limits it to an allow-list of keepers.
+    pub fn set_crank_access(ctx: Context<UpdateTreasury>, crank_access: CrankAccess, keepers: Vec<Pubkey>) -> Result<()> {
+        instructions::set_crank_access(ctx, crank_access, keepers)
+    }
+
+    /// The guardian or the authority stops all cranks and spender payouts.
+    pub fn pause(ctx: Context<Pause>) -> Result<()> {
+        instructions::pause(ctx)
+    }
+
+    /// Only the authority resumes.
+    pub fn unpause(ctx: Context<UpdateTreasury>) -> Result<()> {
+        instructions::unpause(ctx)
+    }
+
+    // Pools and vaults.
+
+    /// Creates pool `pool_id`, the PDA that owns its vaults.
+    pub fn create_pool(ctx: Context<CreatePool>, pool_id: u16, name: String) -> Result<()> {
+        instructions::create_pool(ctx, pool_id, name)
+    }
+
+    /// Creates a pool's vault for a mint, refusing unsafe Token-2022 extensions.
+    pub fn create_vault(ctx: Context<CreateVault>) -> Result<()> {
+        instructions::create_vault(ctx)
+    }
+
+    /// Anyone moves tokens into a pool vault.
+    pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
+        instructions::deposit(ctx, amount)
+    }
+
+    /// The authority moves tokens out of a pool vault.
+    pub fn withdraw(ctx: Context<Withdraw>, amount: u64) -> Result<()> {
+        instructions::withdraw(ctx, amount)
+    }
+
+    /// Lets a key pay out of one vault within a per-period limit.
+    pub fn add_spender(ctx: Context<AddSpender>, limits: SpenderLimits) -> Result<()> {
+        instructions::add_spender(ctx, limits)
+    }
+
+    /// Changes a spender's limit, period or enabled flag.
+    pub fn update_spender(ctx: Context<ConfigureSpender>, limits: SpenderLimits) -> Result<()> {
+        instructions::update_spender(ctx, limits)
+    }
+
+    /// Removes a spender and returns its rent.
+    pub fn remove_spender(ctx: Context<ConfigureSpender>) -> Result<()> {
+        instructions::remove_spender(ctx)
+    }
+
+    /// A spender pays `amount` out of its vault.
+    pub fn spend(ctx: Context<Spend>, amount: u64) -> Result<()> {
+        instructions::spend(ctx, amount)
+    }
+
+    // Managed balances.
+
+    /// Starts managing a vault or venue balance.
+    pub fn create_managed_balance(ctx: Context<CreateManagedBalance>, args: CreateManagedBalanceArgs) -> Result<()> {
+        instructions::create_managed_balance(ctx, args)
+    }
+
+    /// Sets `min <= target <= max`.
+    pub fn update_thresholds(ctx: Context<ConfigureManagedBalance>, min: u64, target: u64, max: u64) -> Result<()> {
+        instructions::update_thresholds(ctx, min, target, max)
+    }
+
+    /// Sets the mode (threshold or ratio) and the automation limits.
+    pub fn update_settings(
+        ctx: Context<ConfigureManagedBalance>,
+        mode: BalanceMode,
+        automation: AutomationSettings,
+    ) -> Result<()> {
+        instructions::update_settings(ctx, mode, automation)
+    }
+
+    /// Turns automation for a managed balance on or off.
+    pub fn set_enabled(ctx: Context<ConfigureManagedBalance>, enabled: bool) -> Result<()> {
+        instructions::set_enabled(ctx, enabled)
+    }
+
+    /// Links a funding source with a priority and a reserve floor.
+    pub fn link_source(ctx: Context<LinkSource>, args: LinkSourceArgs) -> Result<()> {
+        instructions::link_source(ctx, args)
+    }
+
+    /// Changes a linked source's priority, floor or enabled flag.
+    pub fn update_source(ctx: Context<ConfigureManagedBalance>, args: UpdateSourceArgs) -> Result<()> {
+        instructions::update_source(ctx, args)
+    }
+
+    /// Unlinks a funding source.
+    pub fn unlink_source(ctx: Context<ConfigureManagedBalance>, token_account: Pubkey) -> Result<()> {
+        instructions::unlink_source(ctx, token_account)
+    }
+
+    /// Stops managing a balance and returns the account's rent.
+    pub fn close_managed_balance(ctx: Context<CloseManagedBalance>) -> Result<()> {
+        instructions::close_managed_balance(ctx)
+    }
+
+    // Movements.
+
+    /// Keeper crank: refills a balance to `target` from its sources in priority order,
+    /// on a breach of `min` or, inside the forecast band, ahead of one.
+    pub fn top_up<'info>(ctx: Context<'info, TopUp<'info>>, args: TopUpArgs) -> Result<()> {
+        instructions::top_up(ctx, args)
+    }
+
+    /// Keeper crank: returns the excess above `target` once the balance is above `max`.
+    pub fn sweep_excess(ctx: Context<SweepExcess>, expected_config_version: u64) -> Result<()> {
+        instructions::sweep_excess(ctx, expected_config_version)
+    }
+
+    /// Keeper crank: restores a ratio-mode balance's share once it leaves the band.
+    pub fn rebalance_ratio(ctx: Context<RebalanceRatio>, expected_config_version: u64) -> Result<()> {
+        instructions::rebalance_ratio(ctx, expected_config_version)
+    }
+
+    /// The authority's manual top-up of `amount`, capped at `max`.
+    pub fn adjust_balance<'info>(ctx: Context<'info, AdjustBalance<'info>>, amount: u64) -> Result<()> {
+        instructions::adjust_balance(ctx, amount)
+    }
+}

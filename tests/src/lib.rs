@@ -1,0 +1,16 @@
+//! Harness for running Smart Treasury inside a real agave runtime (solana-program-test)
+//! with the real SPL Token and Token-2022 programs.
+
+pub mod errors;
+pub mod events;
+pub mod fixture;
+pub mod governance;
+pub mod ix;
+pub mod runtime;
+pub mod tokens;
+
+pub use errors::*;
+pub use events::*;
+pub use fixture::*;
+pub use runtime::*;
+pub use tokens::*;

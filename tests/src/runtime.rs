@@ -1,0 +1,134 @@
+use crate::events::{decode_events, RawEvent};
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::{
+    account_info::AccountInfo, clock::Clock, entrypoint::ProgramResult, instruction::Instruction,
+};
+use solana_keypair::Keypair;
+use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+
+pub use solana_program_test::BanksTransactionResultWithMetadata;
+pub type TxError = solana_instruction_error::InstructionError;
+
+/// Anchor's entrypoint ties its arguments to one lifetime; the runtime's builtin
+/// signature does not. Leaking copies of the arguments (the account copies share the
+/// same balances and data) bridges the two without unsafe code; tests only.
+fn smart_treasury_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    let program_id: &'static Pubkey = Box::leak(Box::new(*program_id));
+    let data: &'static [u8] = Box::leak(data.to_vec().into_boxed_slice());
+    let accounts = Box::leak(accounts.to_vec().into_boxed_slice());
+    smart_treasury::entry(program_id, accounts, data)
+}
+
+/// A runtime with SPL Token, Token-2022, Associated Token, Smart Treasury (native) and
+/// the governance test program loaded.
+pub fn program_test() -> ProgramTest {
+    // The runtime logs every instruction at debug level unless told otherwise.
+    if std::env::var_os("RUST_LOG").is_none() {
+        std::env::set_var("RUST_LOG", "error");
+    }
+    let mut test = ProgramTest::default();
+    test.prefer_bpf(false);
+    test.add_program("smart_treasury", smart_treasury::ID, processor!(smart_treasury_entry));
+    test.add_program("governance_test", crate::governance::ID, processor!(crate::governance::process));
+    test
+}
+
+/// What a transaction did: its events, logs and compute units.
+#[derive(Debug)]
+pub struct Outcome {
+    pub events: Vec<RawEvent>,
+    pub logs: Vec<String>,
+    pub compute_units: u64,
+}
+
+/// Why a transaction failed: the runtime's error, and the logs for diagnosis.
+#[derive(Debug)]
+pub struct Failure {
+    pub error: solana_transaction_error::TransactionError,
+    pub logs: Vec<String>,
+}
+
+pub struct Runtime {
+    pub context: ProgramTestContext,
+}
+
+impl Runtime {
+    pub async fn start() -> Self {
+        Self { context: program_test().start_with_context().await }
+    }
+
+    pub fn payer(&self) -> &Keypair {
+        &self.context.payer
+    }
+
+    /// Simulates (to read the events from the inner instructions), then commits.
+    /// A failing transaction is never committed, so it changes nothing.
+    pub async fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<Outcome, Failure> {
+        let blockhash = self.context.banks_client.get_latest_blockhash().await.expect("blockhash");
+        let mut all_signers: Vec<&Keypair> = vec![&self.context.payer];
+        for signer in signers {
+            if !all_signers.iter().any(|known| known.pubkey() == signer.pubkey()) {
+                all_signers.push(signer);
+            }
+        }
+        let tx = Transaction::new_signed_with_payer(instructions, Some(&self.context.payer.pubkey()), &all_signers, blockhash);
+        let simulation = self.context.banks_client.simulate_transaction(tx.clone()).await.expect("simulate");
+        let details = simulation.simulation_details.expect("simulation details");
+        if let Some(Err(error)) = simulation.result {
+            return Err(Failure { error, logs: details.logs });
+        }
+        let events = decode_events(&tx, details.inner_instructions.as_deref().unwrap_or_default());
+        self.context.banks_client.process_transaction(tx).await.map_err(|error| match error {
+            BanksClientError::TransactionError(error) => Failure { error, logs: details.logs.clone() },
+            other => panic!("transport failure: {other}"),
+        })?;
+        Ok(Outcome { events, logs: details.logs, compute_units: details.units_consumed })
+    }
+
+    /// `send`, panicking with the logs on failure.
+    pub async fn ok(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Outcome {
+        match self.send(instructions, signers).await {
+            Ok(outcome) => outcome,
+            Err(failure) => panic!("transaction failed: {:?}\n{}", failure.error, failure.logs.join("\n")),
+        }
+    }
+
+    pub async fn account_data(&mut self, address: Pubkey) -> Option<Vec<u8>> {
+        self.context.banks_client.get_account(address).await.expect("get_account").map(|account| account.data)
+    }
+
+    pub async fn lamports(&mut self, address: Pubkey) -> u64 {
+        self.context.banks_client.get_balance(address).await.expect("get_balance")
+    }
+
+    /// Deserializes an Anchor account of this program.
+    pub async fn anchor_account<T: anchor_lang::AccountDeserialize>(&mut self, address: Pubkey) -> T {
+        let data = self.account_data(address).await.unwrap_or_else(|| panic!("account {address} missing"));
+        T::try_deserialize(&mut data.as_slice()).expect("deserialize account")
+    }
+
+    pub async fn clock(&mut self) -> Clock {
+        self.context.banks_client.get_sysvar::<Clock>().await.expect("clock")
+    }
+
+    /// Moves the bank's clock forward by `seconds` (and one slot), as a keeper would see
+    /// time pass between cranks.
+    pub async fn advance_time(&mut self, seconds: i64) {
+        let mut clock = self.clock().await;
+        let next_slot = clock.slot + 1;
+        self.context.warp_to_slot(next_slot).expect("warp");
+        clock = self.clock().await;
+        clock.unix_timestamp += seconds;
+        self.context.set_sysvar(&clock);
+    }
+
+    /// Gives a fresh keypair some SOL so it can pay for accounts.
+    pub async fn funded_keypair(&mut self) -> Keypair {
+        let keypair = Keypair::new();
+        let ix = anchor_lang::solana_program::system_instruction::transfer(&self.context.payer.pubkey(), &keypair.pubkey(), 10_000_000_000);
+        self.ok(&[ix], &[]).await;
+        keypair
+    }
+}
