@@ -70,7 +70,13 @@ mod tests {
     fn request(local: u64, reserve: u64) -> RatioRequest {
         RatioRequest {
             local,
-            counterpart: SourceState { priority: 1, enabled: true, balance: reserve, reserve_floor: 0, allowance: None },
+            counterpart: SourceState {
+                priority: 1,
+                enabled: true,
+                balance: reserve,
+                reserve_floor: 0,
+                allowance: None,
+            },
             ratio_bps: 4_000,
             band_bps: 500,
             thresholds: Thresholds { min: 0, target: 0, max: u64::MAX },

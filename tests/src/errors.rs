@@ -15,14 +15,26 @@ pub fn custom_code(failure: &Failure) -> Option<u32> {
 pub fn assert_treasury_error(result: Result<Outcome, Failure>, expected: TreasuryError) {
     let failure = result.expect_err(&format!("expected {expected:?}, but the transaction succeeded"));
     let code = ERROR_CODE_OFFSET + expected as u32;
-    assert_eq!(custom_code(&failure), Some(code), "expected {expected:?} ({code}), got {:?}\n{}", failure.error, failure.logs.join("\n"));
+    assert_eq!(
+        custom_code(&failure),
+        Some(code),
+        "expected {expected:?} ({code}), got {:?}\n{}",
+        failure.error,
+        failure.logs.join("\n")
+    );
 }
 
 /// Asserts that the transaction failed with this Anchor framework error.
 pub fn assert_anchor_error(result: Result<Outcome, Failure>, expected: ErrorCode) {
     let failure = result.expect_err(&format!("expected {expected:?}, but the transaction succeeded"));
     let code = expected as u32;
-    assert_eq!(custom_code(&failure), Some(code), "expected {expected:?} ({code}), got {:?}\n{}", failure.error, failure.logs.join("\n"));
+    assert_eq!(
+        custom_code(&failure),
+        Some(code),
+        "expected {expected:?} ({code}), got {:?}\n{}",
+        failure.error,
+        failure.logs.join("\n")
+    );
 }
 
 /// Asserts that the transaction failed with exactly this runtime error.

@@ -110,7 +110,11 @@ impl Fixture {
             )
             .await;
             pools.push(pool);
-            vaults.push(anchor_spl::associated_token::get_associated_token_address_with_program_id(&pool, &mint, &token_program));
+            vaults.push(anchor_spl::associated_token::get_associated_token_address_with_program_id(
+                &pool,
+                &mint,
+                &token_program,
+            ));
         }
         let (hot_pool, reserve_pool, backup_pool) = (pools[0], pools[1], pools[2]);
         let (hot_vault, reserve_vault, backup_vault) = (vaults[0], vaults[1], vaults[2]);
@@ -135,8 +139,14 @@ impl Fixture {
             enabled: true,
         };
         let a = authority.pubkey();
-        rt.ok(&[ix::create_managed_balance(payer, a, treasury, hot_vault, hot_pool, mint, token_program, args)], &[&authority]).await;
-        for (priority, source, pool) in [(1u8, reserve_vault, reserve_pool), (2, venue, reserve_pool), (3, backup_vault, backup_pool)] {
+        rt.ok(
+            &[ix::create_managed_balance(payer, a, treasury, hot_vault, hot_pool, mint, token_program, args)],
+            &[&authority],
+        )
+        .await;
+        for (priority, source, pool) in
+            [(1u8, reserve_vault, reserve_pool), (2, venue, reserve_pool), (3, backup_vault, backup_pool)]
+        {
             let args = LinkSourceArgs { priority, reserve_floor: 0, enabled: true };
             rt.ok(&[ix::link_source(a, treasury, managed_balance, source, pool, args)], &[&authority]).await;
         }
@@ -180,7 +190,11 @@ impl Fixture {
 
     /// The fixture's three sources in priority order, as `(token account, pool)`.
     pub fn sources(&self) -> Vec<(Pubkey, Pubkey)> {
-        vec![(self.reserve_vault, self.reserve_pool), (self.venue, self.reserve_pool), (self.backup_vault, self.backup_pool)]
+        vec![
+            (self.reserve_vault, self.reserve_pool),
+            (self.venue, self.reserve_pool),
+            (self.backup_vault, self.backup_pool),
+        ]
     }
 
     pub async fn managed(&mut self) -> ManagedBalance {
@@ -210,7 +224,10 @@ impl Fixture {
     }
 
     /// Runs an authority instruction.
-    pub async fn as_authority(&mut self, ix: anchor_lang::solana_program::instruction::Instruction) -> Result<Outcome, Failure> {
+    pub async fn as_authority(
+        &mut self,
+        ix: anchor_lang::solana_program::instruction::Instruction,
+    ) -> Result<Outcome, Failure> {
         let authority = self.authority.insecure_clone();
         self.rt.send(&[ix], &[&authority]).await
     }
@@ -219,7 +236,12 @@ impl Fixture {
     pub async fn drain_hot_to(&mut self, balance: u64) {
         let current = self.balance(self.hot_vault).await;
         assert!(current > balance, "hot vault holds {current}, cannot drain to {balance}");
-        let ix = ix::withdraw(self.authority.pubkey(), self.sink, self.vault_accounts(self.hot_pool, self.hot_vault), current - balance);
+        let ix = ix::withdraw(
+            self.authority.pubkey(),
+            self.sink,
+            self.vault_accounts(self.hot_pool, self.hot_vault),
+            current - balance,
+        );
         self.as_authority(ix).await.expect("withdraw from hot vault");
     }
 

@@ -7,7 +7,10 @@ use smart_treasury::{
     accounts as accs,
     constants::{MANAGED_BALANCE_SEED, POOL_SEED, SPENDER_SEED, TREASURY_SEED},
     instruction as data,
-    instructions::{CrankReason, CreateManagedBalanceArgs, CreateTreasuryArgs, LinkSourceArgs, SpenderLimits, TopUpArgs, UpdateSourceArgs},
+    instructions::{
+        CrankReason, CreateManagedBalanceArgs, CreateTreasuryArgs, LinkSourceArgs, SpenderLimits, TopUpArgs,
+        UpdateSourceArgs,
+    },
     state::{AutomationSettings, BalanceMode, CrankAccess},
     ID,
 };
@@ -59,14 +62,22 @@ pub fn propose_authority(authority: Pubkey, treasury: Pubkey, proposed: Option<P
 }
 
 pub fn accept_authority(new_authority: Pubkey, treasury: Pubkey) -> Instruction {
-    build(accs::AcceptAuthority { new_authority, treasury, event_authority: event_authority(), program: ID }, data::AcceptAuthority {})
+    build(
+        accs::AcceptAuthority { new_authority, treasury, event_authority: event_authority(), program: ID },
+        data::AcceptAuthority {},
+    )
 }
 
 pub fn set_guardian(authority: Pubkey, treasury: Pubkey, guardian: Pubkey) -> Instruction {
     update_treasury(authority, treasury, data::SetGuardian { guardian })
 }
 
-pub fn set_crank_access(authority: Pubkey, treasury: Pubkey, crank_access: CrankAccess, keepers: Vec<Pubkey>) -> Instruction {
+pub fn set_crank_access(
+    authority: Pubkey,
+    treasury: Pubkey,
+    crank_access: CrankAccess,
+    keepers: Vec<Pubkey>,
+) -> Instruction {
     update_treasury(authority, treasury, data::SetCrankAccess { crank_access, keepers })
 }
 
@@ -93,7 +104,14 @@ pub fn create_pool(payer: Pubkey, authority: Pubkey, treasury: Pubkey, pool_id: 
     )
 }
 
-pub fn create_vault(payer: Pubkey, authority: Pubkey, treasury: Pubkey, pool: Pubkey, mint: Pubkey, token_program: Pubkey) -> Instruction {
+pub fn create_vault(
+    payer: Pubkey,
+    authority: Pubkey,
+    treasury: Pubkey,
+    pool: Pubkey,
+    mint: Pubkey,
+    token_program: Pubkey,
+) -> Instruction {
     build(
         accs::CreateVault {
             payer,
@@ -101,7 +119,11 @@ pub fn create_vault(payer: Pubkey, authority: Pubkey, treasury: Pubkey, pool: Pu
             treasury,
             pool,
             mint,
-            vault: anchor_spl::associated_token::get_associated_token_address_with_program_id(&pool, &mint, &token_program),
+            vault: anchor_spl::associated_token::get_associated_token_address_with_program_id(
+                &pool,
+                &mint,
+                &token_program,
+            ),
             token_program,
             associated_token_program: anchor_spl::associated_token::ID,
             system_program: anchor_lang::system_program::ID,
@@ -156,7 +178,15 @@ pub fn withdraw(authority: Pubkey, recipient: Pubkey, v: VaultAccounts, amount: 
     )
 }
 
-pub fn add_spender(payer: Pubkey, authority: Pubkey, treasury: Pubkey, pool: Pubkey, vault: Pubkey, spender: Pubkey, limits: SpenderLimits) -> Instruction {
+pub fn add_spender(
+    payer: Pubkey,
+    authority: Pubkey,
+    treasury: Pubkey,
+    pool: Pubkey,
+    vault: Pubkey,
+    spender: Pubkey,
+    limits: SpenderLimits,
+) -> Instruction {
     build(
         accs::AddSpender {
             payer,
@@ -174,18 +204,41 @@ pub fn add_spender(payer: Pubkey, authority: Pubkey, treasury: Pubkey, pool: Pub
     )
 }
 
-fn configure_spender(authority: Pubkey, treasury: Pubkey, spender_account: Pubkey, rent_receiver: Pubkey, args: impl InstructionData) -> Instruction {
+fn configure_spender(
+    authority: Pubkey,
+    treasury: Pubkey,
+    spender_account: Pubkey,
+    rent_receiver: Pubkey,
+    args: impl InstructionData,
+) -> Instruction {
     build(
-        accs::ConfigureSpender { authority, treasury, spender_account, rent_receiver, event_authority: event_authority(), program: ID },
+        accs::ConfigureSpender {
+            authority,
+            treasury,
+            spender_account,
+            rent_receiver,
+            event_authority: event_authority(),
+            program: ID,
+        },
         args,
     )
 }
 
-pub fn update_spender(authority: Pubkey, treasury: Pubkey, spender_account: Pubkey, limits: SpenderLimits) -> Instruction {
+pub fn update_spender(
+    authority: Pubkey,
+    treasury: Pubkey,
+    spender_account: Pubkey,
+    limits: SpenderLimits,
+) -> Instruction {
     configure_spender(authority, treasury, spender_account, authority, data::UpdateSpender { limits })
 }
 
-pub fn remove_spender(authority: Pubkey, treasury: Pubkey, spender_account: Pubkey, rent_receiver: Pubkey) -> Instruction {
+pub fn remove_spender(
+    authority: Pubkey,
+    treasury: Pubkey,
+    spender_account: Pubkey,
+    rent_receiver: Pubkey,
+) -> Instruction {
     configure_spender(authority, treasury, spender_account, rent_receiver, data::RemoveSpender {})
 }
 
@@ -238,16 +291,35 @@ pub fn create_managed_balance(
 
 fn configure(authority: Pubkey, treasury: Pubkey, managed_balance: Pubkey, args: impl InstructionData) -> Instruction {
     build(
-        accs::ConfigureManagedBalance { authority, treasury, managed_balance, event_authority: event_authority(), program: ID },
+        accs::ConfigureManagedBalance {
+            authority,
+            treasury,
+            managed_balance,
+            event_authority: event_authority(),
+            program: ID,
+        },
         args,
     )
 }
 
-pub fn update_thresholds(authority: Pubkey, treasury: Pubkey, managed_balance: Pubkey, min: u64, target: u64, max: u64) -> Instruction {
+pub fn update_thresholds(
+    authority: Pubkey,
+    treasury: Pubkey,
+    managed_balance: Pubkey,
+    min: u64,
+    target: u64,
+    max: u64,
+) -> Instruction {
     configure(authority, treasury, managed_balance, data::UpdateThresholds { min, target, max })
 }
 
-pub fn update_settings(authority: Pubkey, treasury: Pubkey, managed_balance: Pubkey, mode: BalanceMode, automation: AutomationSettings) -> Instruction {
+pub fn update_settings(
+    authority: Pubkey,
+    treasury: Pubkey,
+    managed_balance: Pubkey,
+    mode: BalanceMode,
+    automation: AutomationSettings,
+) -> Instruction {
     configure(authority, treasury, managed_balance, data::UpdateSettings { mode, automation })
 }
 
@@ -255,24 +327,61 @@ pub fn set_enabled(authority: Pubkey, treasury: Pubkey, managed_balance: Pubkey,
     configure(authority, treasury, managed_balance, data::SetEnabled { enabled })
 }
 
-pub fn update_source(authority: Pubkey, treasury: Pubkey, managed_balance: Pubkey, args: UpdateSourceArgs) -> Instruction {
+pub fn update_source(
+    authority: Pubkey,
+    treasury: Pubkey,
+    managed_balance: Pubkey,
+    args: UpdateSourceArgs,
+) -> Instruction {
     configure(authority, treasury, managed_balance, data::UpdateSource { args })
 }
 
-pub fn unlink_source(authority: Pubkey, treasury: Pubkey, managed_balance: Pubkey, token_account: Pubkey) -> Instruction {
+pub fn unlink_source(
+    authority: Pubkey,
+    treasury: Pubkey,
+    managed_balance: Pubkey,
+    token_account: Pubkey,
+) -> Instruction {
     configure(authority, treasury, managed_balance, data::UnlinkSource { token_account })
 }
 
-pub fn link_source(authority: Pubkey, treasury: Pubkey, managed_balance: Pubkey, source: Pubkey, source_pool: Pubkey, args: LinkSourceArgs) -> Instruction {
+pub fn link_source(
+    authority: Pubkey,
+    treasury: Pubkey,
+    managed_balance: Pubkey,
+    source: Pubkey,
+    source_pool: Pubkey,
+    args: LinkSourceArgs,
+) -> Instruction {
     build(
-        accs::LinkSource { authority, treasury, managed_balance, source, source_pool, event_authority: event_authority(), program: ID },
+        accs::LinkSource {
+            authority,
+            treasury,
+            managed_balance,
+            source,
+            source_pool,
+            event_authority: event_authority(),
+            program: ID,
+        },
         data::LinkSource { args },
     )
 }
 
-pub fn close_managed_balance(authority: Pubkey, treasury: Pubkey, managed_balance: Pubkey, rent_receiver: Pubkey) -> Instruction {
+pub fn close_managed_balance(
+    authority: Pubkey,
+    treasury: Pubkey,
+    managed_balance: Pubkey,
+    rent_receiver: Pubkey,
+) -> Instruction {
     build(
-        accs::CloseManagedBalance { authority, treasury, managed_balance, rent_receiver, event_authority: event_authority(), program: ID },
+        accs::CloseManagedBalance {
+            authority,
+            treasury,
+            managed_balance,
+            rent_receiver,
+            event_authority: event_authority(),
+            program: ID,
+        },
         data::CloseManagedBalance {},
     )
 }
@@ -292,11 +401,19 @@ pub struct BalanceAccounts {
 pub fn source_metas(sources: &[(Pubkey, Pubkey)]) -> Vec<AccountMeta> {
     sources
         .iter()
-        .flat_map(|(token_account, pool)| [AccountMeta::new(*token_account, false), AccountMeta::new_readonly(*pool, false)])
+        .flat_map(|(token_account, pool)| {
+            [AccountMeta::new(*token_account, false), AccountMeta::new_readonly(*pool, false)]
+        })
         .collect()
 }
 
-pub fn top_up(keeper: Pubkey, b: BalanceAccounts, reason: CrankReason, expected_config_version: u64, sources: &[(Pubkey, Pubkey)]) -> Instruction {
+pub fn top_up(
+    keeper: Pubkey,
+    b: BalanceAccounts,
+    reason: CrankReason,
+    expected_config_version: u64,
+    sources: &[(Pubkey, Pubkey)],
+) -> Instruction {
     let mut ix = build(
         accs::TopUp {
             keeper,
@@ -350,7 +467,12 @@ pub fn sweep_excess(keeper: Pubkey, b: BalanceAccounts, source: Pubkey, expected
     )
 }
 
-pub fn rebalance_ratio(keeper: Pubkey, b: BalanceAccounts, counterpart: (Pubkey, Pubkey), expected_config_version: u64) -> Instruction {
+pub fn rebalance_ratio(
+    keeper: Pubkey,
+    b: BalanceAccounts,
+    counterpart: (Pubkey, Pubkey),
+    expected_config_version: u64,
+) -> Instruction {
     build(
         accs::RebalanceRatio {
             keeper,

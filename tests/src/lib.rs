@@ -1,6 +1,8 @@
 //! Harness for running Smart Treasury inside a real agave runtime (solana-program-test)
 //! with the real SPL Token and Token-2022 programs.
 
+pub mod config_checks;
+pub use config_checks::*;
 pub mod errors;
 pub mod events;
 pub mod fixture;
@@ -14,3 +16,5 @@ pub use events::*;
 pub use fixture::*;
 pub use runtime::*;
 pub use tokens::*;
+pub mod movement;
+pub use movement::*;

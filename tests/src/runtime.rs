@@ -73,7 +73,12 @@ impl Runtime {
                 all_signers.push(signer);
             }
         }
-        let tx = Transaction::new_signed_with_payer(instructions, Some(&self.context.payer.pubkey()), &all_signers, blockhash);
+        let tx = Transaction::new_signed_with_payer(
+            instructions,
+            Some(&self.context.payer.pubkey()),
+            &all_signers,
+            blockhash,
+        );
         let simulation = self.context.banks_client.simulate_transaction(tx.clone()).await.expect("simulate");
         let details = simulation.simulation_details.expect("simulation details");
         if let Some(Err(error)) = simulation.result {
@@ -127,7 +132,11 @@ impl Runtime {
     /// Gives a fresh keypair some SOL so it can pay for accounts.
     pub async fn funded_keypair(&mut self) -> Keypair {
         let keypair = Keypair::new();
-        let ix = anchor_lang::solana_program::system_instruction::transfer(&self.context.payer.pubkey(), &keypair.pubkey(), 10_000_000_000);
+        let ix = anchor_lang::solana_program::system_instruction::transfer(
+            &self.context.payer.pubkey(),
+            &keypair.pubkey(),
+            10_000_000_000,
+        );
         self.ok(&[ix], &[]).await;
         keypair
     }

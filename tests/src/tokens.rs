@@ -37,10 +37,19 @@ impl MintExtension {
     fn init(&self, mint: &Pubkey, authority: &Pubkey) -> Instruction {
         match *self {
             Self::TransferFee { bps, max_fee } => transfer_fee::instruction::initialize_transfer_fee_config(
-                &TOKEN_2022, mint, Some(authority), Some(authority), bps, max_fee,
+                &TOKEN_2022,
+                mint,
+                Some(authority),
+                Some(authority),
+                bps,
+                max_fee,
             ),
-            Self::PermanentDelegate => spl_token_2022::instruction::initialize_permanent_delegate(&TOKEN_2022, mint, authority),
-            Self::TransferHook => transfer_hook::instruction::initialize(&TOKEN_2022, mint, Some(*authority), Some(Pubkey::new_unique())),
+            Self::PermanentDelegate => {
+                spl_token_2022::instruction::initialize_permanent_delegate(&TOKEN_2022, mint, authority)
+            }
+            Self::TransferHook => {
+                transfer_hook::instruction::initialize(&TOKEN_2022, mint, Some(*authority), Some(Pubkey::new_unique()))
+            }
             Self::NonTransferable => spl_token_2022::instruction::initialize_non_transferable_mint(&TOKEN_2022, mint),
         }
         .expect("extension instruction")
@@ -59,9 +68,13 @@ impl Runtime {
         };
         let payer = self.payer().pubkey();
         let rent = self.context.banks_client.get_rent().await.expect("rent").minimum_balance(space);
-        let mut ixs = vec![system_instruction::create_account(&payer, &mint.pubkey(), rent, space as u64, &token_program)];
+        let mut ixs =
+            vec![system_instruction::create_account(&payer, &mint.pubkey(), rent, space as u64, &token_program)];
         ixs.extend(extensions.iter().map(|extension| extension.init(&mint.pubkey(), &payer)));
-        ixs.push(spl_token_2022::instruction::initialize_mint2(&token_program, &mint.pubkey(), &payer, None, decimals).expect("init mint"));
+        ixs.push(
+            spl_token_2022::instruction::initialize_mint2(&token_program, &mint.pubkey(), &payer, None, decimals)
+                .expect("init mint"),
+        );
         self.ok(&ixs, &[&mint]).await;
         mint.pubkey()
     }
@@ -69,7 +82,12 @@ impl Runtime {
     /// The associated token account of `owner` (which may be a PDA) for `mint`.
     pub async fn create_ata(&mut self, mint: Pubkey, owner: Pubkey, token_program: Pubkey) -> Pubkey {
         let payer = self.payer().pubkey();
-        let ix = spl_associated_token_account::instruction::create_associated_token_account(&payer, &owner, &mint, &token_program);
+        let ix = spl_associated_token_account::instruction::create_associated_token_account(
+            &payer,
+            &owner,
+            &mint,
+            &token_program,
+        );
         self.ok(&[ix], &[]).await;
         get_associated_token_address_with_program_id(&owner, &mint, &token_program)
     }
@@ -78,7 +96,8 @@ impl Runtime {
     pub async fn create_token_account(&mut self, mint: Pubkey, owner: Pubkey, token_program: Pubkey) -> Pubkey {
         let account = Keypair::new();
         let mint_data = self.account_data(mint).await.expect("mint exists");
-        let mint_kinds = StateWithExtensions::<SplMint>::unpack(&mint_data).expect("mint").get_extension_types().expect("types");
+        let mint_kinds =
+            StateWithExtensions::<SplMint>::unpack(&mint_data).expect("mint").get_extension_types().expect("types");
         let account_kinds = ExtensionType::get_required_init_account_extensions(&mint_kinds);
         let space = if token_program == SPL_TOKEN {
             SplAccount::LEN
@@ -89,7 +108,8 @@ impl Runtime {
         let rent = self.context.banks_client.get_rent().await.expect("rent").minimum_balance(space);
         let ixs = [
             system_instruction::create_account(&payer, &account.pubkey(), rent, space as u64, &token_program),
-            spl_token_2022::instruction::initialize_account3(&token_program, &account.pubkey(), &mint, &owner).expect("init account"),
+            spl_token_2022::instruction::initialize_account3(&token_program, &account.pubkey(), &mint, &owner)
+                .expect("init account"),
         ];
         self.ok(&ixs, &[&account]).await;
         account.pubkey()
@@ -98,14 +118,17 @@ impl Runtime {
     pub async fn mint_to(&mut self, mint: Pubkey, account: Pubkey, amount: u64) {
         let token_program = self.owner_of(mint).await;
         let payer = self.payer().pubkey();
-        let ix = spl_token_2022::instruction::mint_to(&token_program, &mint, &account, &payer, &[], amount).expect("mint_to");
+        let ix = spl_token_2022::instruction::mint_to(&token_program, &mint, &account, &payer, &[], amount)
+            .expect("mint_to");
         self.ok(&[ix], &[]).await;
     }
 
     /// `owner` lets `delegate` move up to `amount` out of `account`.
     pub async fn approve(&mut self, account: Pubkey, owner: &Keypair, delegate: Pubkey, amount: u64) {
         let token_program = self.owner_of(account).await;
-        let ix = spl_token_2022::instruction::approve(&token_program, &account, &delegate, &owner.pubkey(), &[], amount).expect("approve");
+        let ix =
+            spl_token_2022::instruction::approve(&token_program, &account, &delegate, &owner.pubkey(), &[], amount)
+                .expect("approve");
         self.ok(&[ix], &[owner]).await;
     }
 
@@ -115,8 +138,17 @@ impl Runtime {
         let view = self.token_account(from).await;
         let mint_data = self.account_data(view.mint).await.expect("mint");
         let decimals = StateWithExtensions::<SplMint>::unpack(&mint_data).expect("mint").base.decimals;
-        let ix = spl_token_2022::instruction::transfer_checked(&token_program, &from, &view.mint, &to, &owner.pubkey(), &[], amount, decimals)
-            .expect("transfer");
+        let ix = spl_token_2022::instruction::transfer_checked(
+            &token_program,
+            &from,
+            &view.mint,
+            &to,
+            &owner.pubkey(),
+            &[],
+            amount,
+            decimals,
+        )
+        .expect("transfer");
         self.ok(&[ix], &[owner]).await;
     }
 

@@ -101,6 +101,12 @@ pub enum TreasuryError {
     SpendLimitExceeded,
     #[msg("Arithmetic overflow")]
     MathOverflow,
+    #[msg("Account already exists")]
+    AlreadyInitialized,
+    #[msg("Signer is not this spender")]
+    NotSpender,
+    #[msg("A keeper appears twice in the allow-list")]
+    DuplicateKeeper,
 }
 
 impl From<PolicyError> for TreasuryError {

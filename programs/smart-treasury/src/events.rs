@@ -207,11 +207,8 @@ pub struct ManagedBalanceChanged {
 /// whose data is the event tag, the event's discriminator and its fields.
 pub fn emit_event<E: Event>(event_authority: &AccountInfo, event: &E) -> Result<()> {
     let data: Vec<u8> = anchor_lang::event::EVENT_IX_TAG_LE.iter().copied().chain(event.data()).collect();
-    let ix = Instruction::new_with_bytes(
-        crate::ID,
-        &data,
-        vec![AccountMeta::new_readonly(event_authority.key(), true)],
-    );
+    let ix =
+        Instruction::new_with_bytes(crate::ID, &data, vec![AccountMeta::new_readonly(event_authority.key(), true)]);
     let bump = [crate::EVENT_AUTHORITY_AND_BUMP.1];
     let seeds: &[&[u8]] = &[b"__event_authority", &bump];
     anchor_lang::solana_program::program::invoke_signed(&ix, core::slice::from_ref(event_authority), &[seeds])?;

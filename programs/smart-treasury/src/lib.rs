@@ -43,7 +43,11 @@ pub mod smart_treasury {
     }
 
     /// Makes cranking permissionless, or limits it to an allow-list of keepers.
-    pub fn set_crank_access(ctx: Context<UpdateTreasury>, crank_access: CrankAccess, keepers: Vec<Pubkey>) -> Result<()> {
+    pub fn set_crank_access(
+        ctx: Context<UpdateTreasury>,
+        crank_access: CrankAccess,
+        keepers: Vec<Pubkey>,
+    ) -> Result<()> {
         instructions::set_crank_access(ctx, crank_access, keepers)
     }
 

@@ -25,7 +25,8 @@ impl TokenAccountView {
     pub fn load(info: &AccountInfo, token_program: &Pubkey, mint: &Pubkey) -> Result<Self> {
         require_keys_eq!(*info.owner, *token_program, TreasuryError::NotATokenAccount);
         let data = info.try_borrow_data()?;
-        let state = StateWithExtensions::<SplAccount>::unpack(&data).map_err(|_| error!(TreasuryError::NotATokenAccount))?;
+        let state =
+            StateWithExtensions::<SplAccount>::unpack(&data).map_err(|_| error!(TreasuryError::NotATokenAccount))?;
         let base = state.base;
         require_keys_eq!(base.mint, *mint, TreasuryError::WrongMint);
         Ok(Self {
@@ -56,7 +57,8 @@ impl TokenAccountView {
 /// Token balance of `info`; the account was validated earlier in the instruction.
 pub fn amount_of(info: &AccountInfo) -> Result<u64> {
     let data = info.try_borrow_data()?;
-    let state = StateWithExtensions::<SplAccount>::unpack(&data).map_err(|_| error!(TreasuryError::NotATokenAccount))?;
+    let state =
+        StateWithExtensions::<SplAccount>::unpack(&data).map_err(|_| error!(TreasuryError::NotATokenAccount))?;
     Ok(state.base.amount)
 }
 

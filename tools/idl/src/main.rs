@@ -2,13 +2,16 @@
 //! `smart-treasury-idl check` fails when the committed IDL no longer matches it.
 
 use anchor_lang_idl::build::IdlBuilder;
-use std::{path::PathBuf, process::ExitCode};
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
 
 fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
 }
 
-fn generate(root: &PathBuf) -> Result<String, String> {
+fn generate(root: &Path) -> Result<String, String> {
     // The builder would otherwise run `cargo +<toolchain>` and try to install it.
     std::env::remove_var("RUSTUP_TOOLCHAIN");
     // It builds with its own RUSTFLAGS; a separate target dir keeps the main one warm.
@@ -68,7 +71,8 @@ mod tests {
     fn committed_idl_matches_the_program() {
         let root = workspace_root();
         let generated = generate(&root).expect("IDL builds");
-        let committed = std::fs::read_to_string(root.join("idl/smart_treasury.json")).expect("idl/smart_treasury.json exists");
+        let committed =
+            std::fs::read_to_string(root.join("idl/smart_treasury.json")).expect("idl/smart_treasury.json exists");
         assert!(
             committed == generated,
             "idl/smart_treasury.json is stale: run `cargo run -p smart-treasury-idl -- write` and commit it"

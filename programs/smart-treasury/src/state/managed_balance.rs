@@ -188,7 +188,8 @@ impl ManagedBalance {
             source.priority > 0 && self.linked_sources().iter().all(|linked| linked.priority != source.priority),
             TreasuryError::DuplicatePriority
         );
-        let position = self.linked_sources().iter().position(|linked| linked.priority > source.priority).unwrap_or(count);
+        let position =
+            self.linked_sources().iter().position(|linked| linked.priority > source.priority).unwrap_or(count);
         self.sources.copy_within(position..count, position + 1);
         self.sources[position] = source;
         self.source_count += 1;

@@ -2,6 +2,7 @@ use crate::{
     constants::{LAYOUT_VERSION, MAX_KEEPERS, TREASURY_SEED},
     error::TreasuryError,
     events::{emit_event, now, TreasuryChange, TreasuryChanged},
+    instructions::create_program_account,
     state::{CrankAccess, Treasury},
 };
 use anchor_lang::prelude::*;
@@ -22,14 +23,9 @@ pub struct CreateTreasury<'info> {
     pub payer: Signer<'info>,
     /// Makes the treasury address unique; signing stops anyone else from taking it.
     pub create_key: Signer<'info>,
-    #[account(
-        init,
-        payer = payer,
-        space = 8 + Treasury::INIT_SPACE,
-        seeds = [TREASURY_SEED, create_key.key().as_ref()],
-        bump,
-    )]
-    pub treasury: Box<Account<'info, Treasury>>,
+    /// CHECK: created here as a `Treasury` at this PDA.
+    #[account(mut, seeds = [TREASURY_SEED, create_key.key().as_ref()], bump)]
+    pub treasury: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
@@ -37,7 +33,7 @@ pub struct CreateTreasury<'info> {
 pub fn store_keepers(treasury: &mut Treasury, keepers: &[Pubkey]) -> Result<()> {
     require!(keepers.len() <= MAX_KEEPERS, TreasuryError::TooManyKeepers);
     for (i, keeper) in keepers.iter().enumerate() {
-        require!(!keepers[..i].contains(keeper), TreasuryError::TooManyKeepers);
+        require!(!keepers[..i].contains(keeper), TreasuryError::DuplicateKeeper);
     }
     treasury.keepers = [Pubkey::default(); MAX_KEEPERS];
     treasury.keepers[..keepers.len()].copy_from_slice(keepers);
@@ -46,23 +42,36 @@ pub fn store_keepers(treasury: &mut Treasury, keepers: &[Pubkey]) -> Result<()> 
 }
 
 pub fn create_treasury(ctx: Context<CreateTreasury>, args: CreateTreasuryArgs) -> Result<()> {
-    let treasury = &mut ctx.accounts.treasury;
-    treasury.layout_version = LAYOUT_VERSION;
-    treasury.bump = ctx.bumps.treasury;
-    treasury.create_key = ctx.accounts.create_key.key();
-    treasury.authority = args.authority;
-    treasury.pending_authority = None;
-    treasury.guardian = args.guardian;
-    treasury.paused = false;
-    treasury.crank_access = args.crank_access;
-    store_keepers(treasury, &args.keepers)?;
-    treasury.config_version = 1;
+    let mut treasury = Treasury {
+        layout_version: LAYOUT_VERSION,
+        bump: ctx.bumps.treasury,
+        create_key: ctx.accounts.create_key.key(),
+        authority: args.authority,
+        pending_authority: None,
+        guardian: args.guardian,
+        paused: false,
+        crank_access: args.crank_access,
+        keeper_count: 0,
+        keepers: [Pubkey::default(); MAX_KEEPERS],
+        config_version: 1,
+        reserved: [0; 64],
+    };
+    store_keepers(&mut treasury, &args.keepers)?;
+    let accounts = &ctx.accounts;
+    create_program_account(
+        &accounts.payer,
+        &accounts.treasury,
+        &accounts.system_program,
+        &treasury.signer_seeds(),
+        8 + Treasury::INIT_SPACE,
+        &treasury,
+    )?;
 
     let (slot, _) = now()?;
     emit_event(
         &ctx.accounts.event_authority,
         &TreasuryChanged {
-            treasury: treasury.key(),
+            treasury: accounts.treasury.key(),
             change: TreasuryChange::Created {
                 authority: args.authority,
                 guardian: args.guardian,

@@ -3,7 +3,7 @@
 
 use crate::{
     error::{policy, TreasuryError},
-    events::{emit_event, MovementReason, SourceMovement, ToppedUp, TopUpShortfall},
+    events::{emit_event, MovementReason, SourceMovement, TopUpShortfall, ToppedUp},
     state::{FundingSource, ManagedBalance, Pool, Treasury},
     token::{amount_of, Moved, TokenAccountView, TokenMover},
 };
@@ -12,7 +12,12 @@ use smart_treasury_policy::{plan_top_up, SourceState, TopUpReason, TopUpRequest}
 
 /// Checks shared by every keeper crank: not paused, keeper allowed, settings as the
 /// keeper saw them, managed balance enabled.
-pub fn authorize_crank(treasury: &Treasury, keeper: &Pubkey, managed: &ManagedBalance, expected_version: u64) -> Result<()> {
+pub fn authorize_crank(
+    treasury: &Treasury,
+    keeper: &Pubkey,
+    managed: &ManagedBalance,
+    expected_version: u64,
+) -> Result<()> {
     require!(!treasury.paused, TreasuryError::Paused);
     require!(treasury.may_crank(keeper), TreasuryError::KeeperNotAllowed);
     managed.check_config_version(expected_version)?;
@@ -77,7 +82,7 @@ pub fn load_enabled_sources<'a, 'info>(
 ) -> Result<(Vec<LoadedSource<'a, 'info>>, bool)> {
     let enabled: Vec<&FundingSource> = managed.enabled_sources().collect();
     require!(
-        remaining.len() % 2 == 0 && remaining.len() / 2 <= enabled.len(),
+        remaining.len().is_multiple_of(2) && remaining.len() / 2 <= enabled.len(),
         TreasuryError::WrongSourceAccounts
     );
     let loaded = remaining

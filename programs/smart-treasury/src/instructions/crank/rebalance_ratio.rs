@@ -87,12 +87,19 @@ pub fn rebalance_ratio(ctx: Context<RebalanceRatio>, expected_config_version: u6
             require!(amount > 0, TreasuryError::DestinationNotSignable);
             let id_bytes = pool.pool_id.to_le_bytes();
             let pool_info = pool.to_account_info();
-            let moved = mover.transfer(&destination_info, &counterpart_info, &pool_info, amount, &[&pool.signer_seeds(&id_bytes)])?;
+            let moved = mover.transfer(
+                &destination_info,
+                &counterpart_info,
+                &pool_info,
+                amount,
+                &[&pool.signer_seeds(&id_bytes)],
+            )?;
             (false, moved)
         }
     };
     managed.record_automation(moved.sent, unix_timestamp, slot)?;
-    let (local_after, counterpart_after) = if to_local { (moved.to_after, moved.from_after) } else { (moved.from_after, moved.to_after) };
+    let (local_after, counterpart_after) =
+        if to_local { (moved.to_after, moved.from_after) } else { (moved.from_after, moved.to_after) };
     emit_event(
         &accounts.event_authority,
         &RatioRebalanced {

@@ -58,7 +58,11 @@ pub fn update_thresholds(ctx: Context<ConfigureManagedBalance>, min: u64, target
     commit_change(managed, &ctx.accounts.event_authority, change)
 }
 
-pub fn update_settings(ctx: Context<ConfigureManagedBalance>, mode: BalanceMode, automation: AutomationSettings) -> Result<()> {
+pub fn update_settings(
+    ctx: Context<ConfigureManagedBalance>,
+    mode: BalanceMode,
+    automation: AutomationSettings,
+) -> Result<()> {
     let managed = &mut ctx.accounts.managed_balance;
     managed.mode = mode;
     managed.automation = automation;

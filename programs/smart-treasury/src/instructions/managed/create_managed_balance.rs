@@ -2,9 +2,8 @@ use crate::{
     constants::{LAYOUT_VERSION, MANAGED_BALANCE_SEED, MAX_SOURCES, POOL_SEED, TREASURY_SEED},
     error::TreasuryError,
     events::{emit_event, now, ManagedBalanceChange, ManagedBalanceChanged},
-    state::{
-        encode_name, AccountKind, AutomationSettings, BalanceMode, FundingSource, ManagedBalance, Pool, Treasury,
-    },
+    instructions::create_program_account,
+    state::{encode_name, AccountKind, AutomationSettings, BalanceMode, FundingSource, ManagedBalance, Pool, Treasury},
     token::check_mint_supported,
 };
 use anchor_lang::prelude::*;
@@ -35,14 +34,9 @@ pub struct CreateManagedBalance<'info> {
         bump = treasury.bump,
     )]
     pub treasury: Box<Account<'info, Treasury>>,
-    #[account(
-        init,
-        payer = payer,
-        space = 8 + ManagedBalance::INIT_SPACE,
-        seeds = [MANAGED_BALANCE_SEED, treasury.key().as_ref(), &args.id.to_le_bytes()],
-        bump,
-    )]
-    pub managed_balance: Box<Account<'info, ManagedBalance>>,
+    /// CHECK: created here as a `ManagedBalance` at this PDA.
+    #[account(mut, seeds = [MANAGED_BALANCE_SEED, treasury.key().as_ref(), &args.id.to_le_bytes()], bump)]
+    pub managed_balance: UncheckedAccount<'info>,
     /// A vault of `destination_pool`, or a venue account it is (or will be) delegate of.
     #[account(token::mint = mint, token::token_program = token_program)]
     pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
@@ -68,8 +62,8 @@ pub fn create_managed_balance(ctx: Context<CreateManagedBalance>, args: CreateMa
     };
     let (slot, _) = now()?;
     let treasury = ctx.accounts.treasury.key();
-    let managed = &mut ctx.accounts.managed_balance;
-    managed.set_inner(ManagedBalance {
+    let accounts = &ctx.accounts;
+    let managed = ManagedBalance {
         layout_version: LAYOUT_VERSION,
         bump: ctx.bumps.managed_balance,
         treasury,
@@ -95,13 +89,23 @@ pub fn create_managed_balance(ctx: Context<CreateManagedBalance>, args: CreateMa
         source_count: 0,
         sources: [FundingSource::default(); MAX_SOURCES],
         reserved: [0; 64],
-    });
+    };
     managed.invariant()?;
+    let id_bytes = args.id.to_le_bytes();
+    let bump = [managed.bump];
+    create_program_account(
+        &accounts.payer,
+        &accounts.managed_balance,
+        &accounts.system_program,
+        &[MANAGED_BALANCE_SEED, treasury.as_ref(), &id_bytes, &bump],
+        8 + ManagedBalance::INIT_SPACE,
+        &managed,
+    )?;
     emit_event(
-        &ctx.accounts.event_authority,
+        &accounts.event_authority,
         &ManagedBalanceChanged {
             treasury,
-            managed_balance: managed.key(),
+            managed_balance: accounts.managed_balance.key(),
             change: ManagedBalanceChange::Created {
                 name: args.name,
                 destination: managed.destination,

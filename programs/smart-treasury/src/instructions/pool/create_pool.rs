@@ -2,6 +2,7 @@ use crate::{
     constants::{LAYOUT_VERSION, POOL_SEED, TREASURY_SEED},
     error::TreasuryError,
     events::{emit_event, now, PoolCreated},
+    instructions::create_program_account,
     state::{encode_name, Pool, Treasury},
 };
 use anchor_lang::prelude::*;
@@ -19,27 +20,34 @@ pub struct CreatePool<'info> {
         bump = treasury.bump,
     )]
     pub treasury: Box<Account<'info, Treasury>>,
-    #[account(
-        init,
-        payer = payer,
-        space = 8 + Pool::INIT_SPACE,
-        seeds = [POOL_SEED, treasury.key().as_ref(), &pool_id.to_le_bytes()],
-        bump,
-    )]
-    pub pool: Box<Account<'info, Pool>>,
+    /// CHECK: created here as a `Pool` at this PDA.
+    #[account(mut, seeds = [POOL_SEED, treasury.key().as_ref(), &pool_id.to_le_bytes()], bump)]
+    pub pool: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
 pub fn create_pool(ctx: Context<CreatePool>, pool_id: u16, name: String) -> Result<()> {
-    let pool = &mut ctx.accounts.pool;
-    pool.layout_version = LAYOUT_VERSION;
-    pool.bump = ctx.bumps.pool;
-    pool.treasury = ctx.accounts.treasury.key();
-    pool.pool_id = pool_id;
-    pool.name = encode_name(&name)?;
+    let accounts = &ctx.accounts;
+    let pool = Pool {
+        layout_version: LAYOUT_VERSION,
+        bump: ctx.bumps.pool,
+        treasury: accounts.treasury.key(),
+        pool_id,
+        name: encode_name(&name)?,
+        reserved: [0; 32],
+    };
+    let id_bytes = pool_id.to_le_bytes();
+    create_program_account(
+        &accounts.payer,
+        &accounts.pool,
+        &accounts.system_program,
+        &pool.signer_seeds(&id_bytes),
+        8 + Pool::INIT_SPACE,
+        &pool,
+    )?;
     let (slot, _) = now()?;
     emit_event(
-        &ctx.accounts.event_authority,
-        &PoolCreated { treasury: pool.treasury, pool: pool.key(), pool_id, name, slot },
+        &accounts.event_authority,
+        &PoolCreated { treasury: pool.treasury, pool: accounts.pool.key(), pool_id, name, slot },
     )
 }

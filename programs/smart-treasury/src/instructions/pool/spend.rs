@@ -29,7 +29,7 @@ pub struct Spend<'info> {
         has_one = treasury @ TreasuryError::WrongTreasury,
         has_one = pool @ TreasuryError::WrongPool,
         has_one = vault @ TreasuryError::NotPoolVault,
-        has_one = spender @ TreasuryError::SpenderDisabled,
+        has_one = spender @ TreasuryError::NotSpender,
         seeds = [SPENDER_SEED, vault.key().as_ref(), spender.key().as_ref()],
         bump = spender_account.bump,
     )]

@@ -2,6 +2,7 @@ use crate::{
     constants::{LAYOUT_VERSION, MAX_PERIOD_SECONDS, POOL_SEED, SPENDER_SEED, TREASURY_SEED},
     error::TreasuryError,
     events::{emit_event, now, SpenderChanged},
+    instructions::create_program_account,
     state::{Pool, Spender, Treasury},
 };
 use anchor_lang::prelude::*;
@@ -52,31 +53,41 @@ pub struct AddSpender<'info> {
     pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
     /// CHECK: any key may be a spender; it only has to sign `spend`.
     pub spender: UncheckedAccount<'info>,
-    #[account(
-        init,
-        payer = payer,
-        space = 8 + Spender::INIT_SPACE,
-        seeds = [SPENDER_SEED, vault.key().as_ref(), spender.key().as_ref()],
-        bump,
-    )]
-    pub spender_account: Box<Account<'info, Spender>>,
+    /// CHECK: created here as a `Spender` at this PDA.
+    #[account(mut, seeds = [SPENDER_SEED, vault.key().as_ref(), spender.key().as_ref()], bump)]
+    pub spender_account: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
 pub fn add_spender(ctx: Context<AddSpender>, limits: SpenderLimits) -> Result<()> {
     limits.validate()?;
     let (slot, unix_timestamp) = now()?;
-    let spender = &mut ctx.accounts.spender_account;
-    spender.layout_version = LAYOUT_VERSION;
-    spender.bump = ctx.bumps.spender_account;
-    spender.treasury = ctx.accounts.treasury.key();
-    spender.pool = ctx.accounts.pool.key();
-    spender.vault = ctx.accounts.vault.key();
-    spender.spender = ctx.accounts.spender.key();
-    spender.period_start = unix_timestamp;
-    spender.spent_in_period = 0;
-    limits.apply(spender);
-    emit_spender_changed(&ctx.accounts.event_authority, spender, false, slot)
+    let accounts = &ctx.accounts;
+    let mut spender = Spender {
+        layout_version: LAYOUT_VERSION,
+        bump: ctx.bumps.spender_account,
+        treasury: accounts.treasury.key(),
+        pool: accounts.pool.key(),
+        vault: accounts.vault.key(),
+        spender: accounts.spender.key(),
+        enabled: false,
+        limit_per_period: 0,
+        period_seconds: 0,
+        period_start: unix_timestamp,
+        spent_in_period: 0,
+        reserved: [0; 32],
+    };
+    limits.apply(&mut spender);
+    let bump = [spender.bump];
+    create_program_account(
+        &accounts.payer,
+        &accounts.spender_account,
+        &accounts.system_program,
+        &[SPENDER_SEED, spender.vault.as_ref(), spender.spender.as_ref(), &bump],
+        8 + Spender::INIT_SPACE,
+        &spender,
+    )?;
+    emit_spender_changed(&accounts.event_authority, accounts.spender_account.key(), &spender, false, slot)
 }
 
 /// Accounts for changing or removing an existing spender.
@@ -108,22 +119,29 @@ pub fn update_spender(ctx: Context<ConfigureSpender>, limits: SpenderLimits) -> 
     let (slot, _) = now()?;
     let spender = &mut ctx.accounts.spender_account;
     limits.apply(spender);
-    emit_spender_changed(&ctx.accounts.event_authority, spender, false, slot)
+    emit_spender_changed(&ctx.accounts.event_authority, spender.key(), spender, false, slot)
 }
 
 pub fn remove_spender(ctx: Context<ConfigureSpender>) -> Result<()> {
     let (slot, _) = now()?;
     ctx.accounts.spender_account.enabled = false;
-    emit_spender_changed(&ctx.accounts.event_authority, &ctx.accounts.spender_account, true, slot)?;
+    let spender = &ctx.accounts.spender_account;
+    emit_spender_changed(&ctx.accounts.event_authority, spender.key(), spender, true, slot)?;
     ctx.accounts.spender_account.close(ctx.accounts.rent_receiver.to_account_info())
 }
 
-fn emit_spender_changed(event_authority: &AccountInfo, spender: &Account<Spender>, removed: bool, slot: u64) -> Result<()> {
+fn emit_spender_changed(
+    event_authority: &AccountInfo,
+    spender_account: Pubkey,
+    spender: &Spender,
+    removed: bool,
+    slot: u64,
+) -> Result<()> {
     emit_event(
         event_authority,
         &SpenderChanged {
             treasury: spender.treasury,
-            spender_account: spender.key(),
+            spender_account,
             vault: spender.vault,
             spender: spender.spender,
             enabled: spender.enabled,
