@@ -1,5 +1,5 @@
 //! Smart Treasury in a real agave runtime with the real SPL Token and Token-2022
-//! programs: one module per instruction or rule, all in one test binary.
+//! programs: one module per instruction or rule.
 
 mod adjust_balance;
 mod adversarial;
