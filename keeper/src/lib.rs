@@ -1,2 +1,3 @@
 pub mod forecast;
 pub mod planner;
+pub mod store;
