@@ -1,3 +1,4 @@
+pub mod config;
 pub mod forecast;
 pub mod planner;
 pub mod store;

@@ -1,0 +1,306 @@
+//! Keeper settings: a TOML file, then environment variables, then command-line flags,
+//! each overriding the one before. Every bad value is refused with the field it is in.
+
+use crate::{forecast::ForecastConfig, planner::PlannerConfig};
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+
+/// Settings as a file states them; every field optional, unknown fields refused.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub rpc_url: Option<String>,
+    pub ws_url: Option<String>,
+    pub keypair: Option<PathBuf>,
+    pub treasury: Option<String>,
+    pub commitment: Option<String>,
+    pub store: Option<PathBuf>,
+    pub metrics_addr: Option<String>,
+    pub cycle_ms: Option<u64>,
+    pub discovery_interval_s: Option<u64>,
+    pub bucket_seconds: Option<u64>,
+    pub horizon_buckets: Option<usize>,
+    pub lead_seconds: Option<f64>,
+    pub min_breach_probability: Option<f64>,
+    pub compute_unit_margin: Option<f64>,
+    pub priority_fee_percentile: Option<u8>,
+    pub max_priority_fee_micro_lamports: Option<u64>,
+    pub max_fee_lamports: Option<u64>,
+    pub low_balance_lamports: Option<u64>,
+    pub max_attempts: Option<u32>,
+}
+
+/// Commitment levels the RPC understands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Commitment {
+    Processed,
+    Confirmed,
+    Finalized,
+}
+
+impl FromStr for Commitment {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "processed" => Ok(Self::Processed),
+            "confirmed" => Ok(Self::Confirmed),
+            "finalized" => Ok(Self::Finalized),
+            other => Err(format!("unknown commitment {other:?}: use processed, confirmed or finalized")),
+        }
+    }
+}
+
+/// Resolved settings the keeper runs with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeeperConfig {
+    pub rpc_url: String,
+    pub ws_url: String,
+    pub keypair: PathBuf,
+    pub treasury: String,
+    pub commitment: Commitment,
+    pub store: PathBuf,
+    pub metrics_addr: Option<SocketAddr>,
+    pub cycle: Duration,
+    pub discovery_interval: Duration,
+    pub forecast: ForecastConfig,
+    pub planner: PlannerConfig,
+    pub executor: ExecutorConfig,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ExecutorConfig {
+    /// Compute-unit limit = simulated units times this.
+    pub compute_unit_margin: f64,
+    /// Percentile of recent prioritization fees to pay.
+    pub priority_fee_percentile: u8,
+    /// Never bid more than this per compute unit.
+    pub max_priority_fee_micro_lamports: u64,
+    /// Refuse a transaction whose total fee would exceed this.
+    pub max_fee_lamports: u64,
+    /// Alert when the fee payer holds less than this.
+    pub low_balance_lamports: u64,
+    /// Sends per need before giving up until the next cycle.
+    pub max_attempts: u32,
+}
+
+impl Default for ExecutorConfig {
+    fn default() -> Self {
+        Self {
+            compute_unit_margin: 1.2,
+            priority_fee_percentile: 75,
+            max_priority_fee_micro_lamports: 1_000_000,
+            max_fee_lamports: 50_000_000,
+            low_balance_lamports: 100_000_000,
+            max_attempts: 5,
+        }
+    }
+}
+
+/// Reads a config file, naming the file, line and field of any error.
+pub fn read_file(path: &std::path::Path) -> Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read keeper config {}: check the path", path.display()))?;
+    toml::from_str(&text).map_err(|error| {
+        let Some(span) = error.span() else {
+            return anyhow::anyhow!("{}: {}", path.display(), error.message());
+        };
+        let line = text[..span.start].matches('\n').count() + 1;
+        // The span covers the offending value or key; its line names the field.
+        let key = text.lines().nth(line - 1).and_then(|row| row.split_once('=')).map(|(key, _)| key.trim());
+        let field = key.map(|key| format!(" field `{key}`:")).unwrap_or_default();
+        anyhow::anyhow!("{}:{line}:{field} {}", path.display(), error.message())
+    })
+}
+
+/// Merges file < overrides (environment and flags, already merged by clap) and checks
+/// every value.
+pub fn resolve(file: FileConfig, overrides: FileConfig) -> Result<KeeperConfig> {
+    macro_rules! pick {
+        ($field:ident) => {
+            overrides.$field.clone().or(file.$field.clone())
+        };
+    }
+    let required = |value: Option<String>, name: &str| -> Result<String> {
+        value.with_context(|| format!("`{name}` is required: set it in the config file, the environment or a flag"))
+    };
+    let rpc_url = pick!(rpc_url).unwrap_or_else(|| "http://127.0.0.1:8899".to_string());
+    check_url(&rpc_url, "rpc_url", &["http://", "https://"])?;
+    let ws_url = pick!(ws_url).unwrap_or_else(|| derive_ws_url(&rpc_url));
+    check_url(&ws_url, "ws_url", &["ws://", "wss://"])?;
+    let treasury = required(pick!(treasury), "treasury")?;
+    check_pubkey(&treasury, "treasury")?;
+    let commitment = match pick!(commitment) {
+        Some(text) => text.parse().map_err(|error: String| anyhow::anyhow!("`commitment`: {error}"))?,
+        None => Commitment::Confirmed,
+    };
+    let metrics_addr = match pick!(metrics_addr) {
+        Some(text) if text.is_empty() || text == "off" => None,
+        Some(text) => Some(text.parse().with_context(|| format!("`metrics_addr` {text:?} is not an address like 127.0.0.1:9100"))?),
+        None => None,
+    };
+    let cycle_ms = pick!(cycle_ms).unwrap_or(1_000);
+    in_range("cycle_ms", cycle_ms as f64, 10.0, 3_600_000.0)?;
+    let discovery_s = pick!(discovery_interval_s).unwrap_or(30);
+    in_range("discovery_interval_s", discovery_s as f64, 1.0, 86_400.0)?;
+
+    let bucket_seconds = pick!(bucket_seconds).unwrap_or(3_600);
+    in_range("bucket_seconds", bucket_seconds as f64, 1.0, 86_400.0)?;
+    let horizon = pick!(horizon_buckets).unwrap_or(48);
+    in_range("horizon_buckets", horizon as f64, 1.0, 10_000.0)?;
+    let buckets_per_day = (86_400 / bucket_seconds).max(1) as usize;
+    let forecast = ForecastConfig {
+        daily_period: buckets_per_day,
+        weekly_period: buckets_per_day * 7,
+        horizon,
+        level: 0.95,
+    };
+    let defaults = PlannerConfig::default();
+    let planner = PlannerConfig {
+        bucket_seconds: bucket_seconds as f64,
+        lead_seconds: pick!(lead_seconds).unwrap_or(2.0 * bucket_seconds as f64),
+        min_breach_probability: pick!(min_breach_probability).unwrap_or(defaults.min_breach_probability),
+    };
+    in_range("lead_seconds", planner.lead_seconds, 0.0, 30.0 * 86_400.0)?;
+    in_range("min_breach_probability", planner.min_breach_probability, 0.0, 1.0)?;
+
+    let base = ExecutorConfig::default();
+    let executor = ExecutorConfig {
+        compute_unit_margin: pick!(compute_unit_margin).unwrap_or(base.compute_unit_margin),
+        priority_fee_percentile: pick!(priority_fee_percentile).unwrap_or(base.priority_fee_percentile),
+        max_priority_fee_micro_lamports: pick!(max_priority_fee_micro_lamports).unwrap_or(base.max_priority_fee_micro_lamports),
+        max_fee_lamports: pick!(max_fee_lamports).unwrap_or(base.max_fee_lamports),
+        low_balance_lamports: pick!(low_balance_lamports).unwrap_or(base.low_balance_lamports),
+        max_attempts: pick!(max_attempts).unwrap_or(base.max_attempts),
+    };
+    in_range("compute_unit_margin", executor.compute_unit_margin, 1.0, 10.0)?;
+    in_range("priority_fee_percentile", f64::from(executor.priority_fee_percentile), 0.0, 100.0)?;
+    in_range("max_attempts", f64::from(executor.max_attempts), 1.0, 100.0)?;
+
+    Ok(KeeperConfig {
+        rpc_url,
+        ws_url,
+        keypair: pick!(keypair).unwrap_or_else(|| PathBuf::from("~/.config/solana/id.json")),
+        treasury,
+        commitment,
+        store: pick!(store).unwrap_or_else(|| PathBuf::from("keeper.sqlite")),
+        metrics_addr,
+        cycle: Duration::from_millis(cycle_ms),
+        discovery_interval: Duration::from_secs(discovery_s),
+        forecast,
+        planner,
+        executor,
+    })
+}
+
+/// The PubSub URL beside an RPC URL, as the Solana CLI derives it (port + 1).
+pub fn derive_ws_url(rpc_url: &str) -> String {
+    let ws = rpc_url.replacen("https://", "wss://", 1).replacen("http://", "ws://", 1);
+    match ws.rsplit_once(':') {
+        Some((head, port)) if port.trim_end_matches('/').parse::<u16>().is_ok() => {
+            let port: u16 = port.trim_end_matches('/').parse().unwrap_or(8899);
+            format!("{head}:{}", port.saturating_add(1))
+        }
+        _ => ws,
+    }
+}
+
+fn check_url(url: &str, field: &str, schemes: &[&str]) -> Result<()> {
+    if !schemes.iter().any(|scheme| url.starts_with(scheme)) {
+        bail!("`{field}` {url:?} must start with {}", schemes.join(" or "));
+    }
+    Ok(())
+}
+
+fn check_pubkey(text: &str, field: &str) -> Result<()> {
+    let decoded = bs58_decode(text).with_context(|| format!("`{field}` {text:?} is not a base58 address"))?;
+    if decoded.len() != 32 {
+        bail!("`{field}` {text:?} is not a 32-byte address");
+    }
+    Ok(())
+}
+
+fn in_range(field: &str, value: f64, low: f64, high: f64) -> Result<()> {
+    if !(low..=high).contains(&value) {
+        bail!("`{field}` is {value}; it must be between {low} and {high}");
+    }
+    Ok(())
+}
+
+/// Minimal base58 decoding, enough to validate an address without pulling in a crate.
+fn bs58_decode(text: &str) -> Option<Vec<u8>> {
+    const ALPHABET: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    let mut bytes: Vec<u8> = Vec::new();
+    for character in text.bytes() {
+        let mut carry = ALPHABET.iter().position(|&a| a == character)? as u32;
+        for byte in bytes.iter_mut().rev() {
+            carry += u32::from(*byte) * 58;
+            *byte = (carry & 0xff) as u8;
+            carry >>= 8;
+        }
+        while carry > 0 {
+            bytes.insert(0, (carry & 0xff) as u8);
+            carry >>= 8;
+        }
+    }
+    let zeros = text.bytes().take_while(|&b| b == b'1').count();
+    let mut decoded = vec![0u8; zeros];
+    decoded.extend(bytes);
+    Some(decoded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TREASURY: &str = "HLXACGiPB9Px2XdETqEYgwCLqB3DtuMA9WMDsTDpbTnH";
+
+    fn with_treasury() -> FileConfig {
+        FileConfig { treasury: Some(TREASURY.into()), ..FileConfig::default() }
+    }
+
+    #[test]
+    fn flags_override_the_file_and_defaults_fill_the_rest() {
+        let file = FileConfig { rpc_url: Some("http://10.0.0.1:8899".into()), cycle_ms: Some(500), ..with_treasury() };
+        let overrides = FileConfig { cycle_ms: Some(250), ..FileConfig::default() };
+        let config = resolve(file, overrides).unwrap();
+        assert_eq!(config.rpc_url, "http://10.0.0.1:8899");
+        assert_eq!(config.ws_url, "ws://10.0.0.1:8900");
+        assert_eq!(config.cycle, Duration::from_millis(250));
+        assert_eq!(config.commitment, Commitment::Confirmed);
+        assert_eq!(config.forecast.daily_period, 24);
+    }
+
+    #[test]
+    fn every_bad_value_names_its_field() {
+        let cases = [
+            (FileConfig::default(), "`treasury` is required"),
+            (FileConfig { treasury: Some("not-base58-0OIl".into()), ..FileConfig::default() }, "`treasury`"),
+            (FileConfig { rpc_url: Some("ftp://x".into()), ..with_treasury() }, "`rpc_url`"),
+            (FileConfig { commitment: Some("max".into()), ..with_treasury() }, "`commitment`"),
+            (FileConfig { cycle_ms: Some(1), ..with_treasury() }, "`cycle_ms`"),
+            (FileConfig { min_breach_probability: Some(1.5), ..with_treasury() }, "`min_breach_probability`"),
+            (FileConfig { compute_unit_margin: Some(0.5), ..with_treasury() }, "`compute_unit_margin`"),
+            (FileConfig { metrics_addr: Some("localhost".into()), ..with_treasury() }, "`metrics_addr`"),
+        ];
+        for (file, expected) in cases {
+            let error = resolve(file, FileConfig::default()).unwrap_err().to_string();
+            assert!(error.contains(expected), "{error:?} should mention {expected}");
+        }
+    }
+
+    #[test]
+    fn a_bad_file_names_the_line_and_field() {
+        let dir = std::env::temp_dir().join(format!("keeper-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("keeper.toml");
+        std::fs::write(&path, "rpc_url = \"http://127.0.0.1:8899\"\ncycle_ms = \"fast\"\n").unwrap();
+        let error = read_file(&path).unwrap_err().to_string();
+        assert!(error.contains("keeper.toml:2") && error.contains("cycle_ms"), "{error}");
+        std::fs::write(&path, "rpc_url = \"http://127.0.0.1:8899\"\nrpc_urll = \"x\"\n").unwrap();
+        let error = read_file(&path).unwrap_err().to_string();
+        assert!(error.contains("keeper.toml:2") && error.contains("rpc_urll"), "{error}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
