@@ -1,4 +1,5 @@
 pub mod config;
 pub mod forecast;
+pub mod metrics;
 pub mod planner;
 pub mod store;
