@@ -1,4 +1,5 @@
 pub mod config;
+pub mod fees;
 pub mod forecast;
 pub mod metrics;
 pub mod planner;
