@@ -64,6 +64,10 @@ pub struct KeeperConfig {
     pub metrics_addr: Option<SocketAddr>,
     pub cycle: Duration,
     pub discovery_interval: Duration,
+    /// Seconds one forecast bucket spans.
+    pub bucket_seconds: i64,
+    /// A refused need may be tried again after this long.
+    pub retry_refused_after: Duration,
     pub forecast: ForecastConfig,
     pub planner: PlannerConfig,
     pub executor: ExecutorConfig,
@@ -188,6 +192,8 @@ pub fn resolve(file: FileConfig, overrides: FileConfig) -> Result<KeeperConfig> 
         metrics_addr,
         cycle: Duration::from_millis(cycle_ms),
         discovery_interval: Duration::from_secs(discovery_s),
+        bucket_seconds: bucket_seconds as i64,
+        retry_refused_after: Duration::from_secs(30),
         forecast,
         planner,
         executor,

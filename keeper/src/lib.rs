@@ -1,6 +1,12 @@
 pub mod config;
+pub mod crank;
+pub mod events;
+pub mod executor;
 pub mod fees;
+pub mod fleet;
 pub mod forecast;
 pub mod metrics;
 pub mod planner;
+pub mod service;
 pub mod store;
+pub mod watcher;

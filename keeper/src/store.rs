@@ -232,13 +232,25 @@ impl Store {
     }
 
     /// Claims a need (one breach, one forecast window, one excess) for acting on it.
-    /// Returns false when this or another keeper sharing the store already claimed it.
-    pub fn claim_action(&self, need: &str, managed_balance: &str, kind: &str, amount: u64, now: i64) -> Result<bool> {
-        let inserted = self.conn.execute(
-            "INSERT OR IGNORE INTO action VALUES (?1, ?2, ?3, ?4, NULL, 'pending', NULL, ?5, ?5)",
-            params![need, managed_balance, kind, amount as i64, now],
+    /// Returns false when it is already claimed: pending, confirmed, or failed less than
+    /// `retry_after` seconds ago.
+    pub fn claim_action(
+        &self,
+        need: &str,
+        managed_balance: &str,
+        kind: &str,
+        amount: u64,
+        now: i64,
+        retry_after: i64,
+    ) -> Result<bool> {
+        let claimed = self.conn.execute(
+            "INSERT INTO action VALUES (?1, ?2, ?3, ?4, NULL, 'pending', NULL, ?5, ?5)
+             ON CONFLICT (need) DO UPDATE SET status = 'pending', kind = excluded.kind, amount = excluded.amount,
+                 signature = NULL, detail = NULL, updated_at = excluded.updated_at
+             WHERE action.status = 'failed' AND action.updated_at <= excluded.updated_at - ?6",
+            params![need, managed_balance, kind, amount as i64, now, retry_after],
         )?;
-        Ok(inserted == 1)
+        Ok(claimed == 1)
     }
 
     pub fn update_action(
@@ -341,12 +353,24 @@ mod tests {
     #[test]
     fn a_need_is_claimed_once() {
         let store = Store::in_memory().unwrap();
-        assert!(store.claim_action("mb:v3:breach@200", "mb", "threshold", 10, 1).unwrap());
-        assert!(!store.claim_action("mb:v3:breach@200", "mb", "threshold", 10, 2).unwrap());
+        assert!(store.claim_action("mb:v3:breach@200", "mb", "threshold", 10, 1, 30).unwrap());
+        assert!(!store.claim_action("mb:v3:breach@200", "mb", "threshold", 10, 2, 30).unwrap());
         store.update_action("mb:v3:breach@200", ActionStatus::Confirmed, Some("sig"), None, 3).unwrap();
+        assert!(!store.claim_action("mb:v3:breach@200", "mb", "threshold", 10, 100, 30).unwrap());
         let confirmed = store.actions_with_status(ActionStatus::Confirmed).unwrap();
         assert_eq!(confirmed.len(), 1);
         assert_eq!(confirmed[0].signature.as_deref(), Some("sig"));
         assert!(store.update_action("unknown", ActionStatus::Failed, None, None, 4).is_err());
+    }
+
+    #[test]
+    fn a_refused_need_can_be_claimed_again_after_the_retry_delay() {
+        let store = Store::in_memory().unwrap();
+        assert!(store.claim_action("need", "mb", "threshold", 10, 1, 30).unwrap());
+        store.update_action("need", ActionStatus::Failed, None, Some("cooldown"), 5).unwrap();
+        assert!(!store.claim_action("need", "mb", "threshold", 10, 20, 30).unwrap());
+        assert!(store.claim_action("need", "mb", "threshold", 12, 35, 30).unwrap());
+        let pending = store.actions_with_status(ActionStatus::Pending).unwrap();
+        assert_eq!((pending.len(), pending[0].amount), (1, 12));
     }
 }

@@ -1,0 +1,262 @@
+//! Typed reads over standard JSON-RPC: the program's accounts, token accounts, mints.
+
+use anchor_lang::{prelude::Pubkey, AccountDeserialize, Discriminator};
+use anchor_spl::token_2022::spl_token_2022::{
+    extension::StateWithExtensions,
+    state::{Account as SplAccount, AccountState, Mint as SplMint},
+};
+use smart_treasury::state::{ManagedBalance, Pool, Spender, Treasury};
+use solana_account_decoder_client_types::UiAccountEncoding;
+use solana_commitment_config::CommitmentConfig;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client_api::{
+    client_error::{Error as ClientError, ErrorKind},
+    config::{RpcAccountInfoConfig, RpcProgramAccountsConfig},
+    filter::{Memcmp, RpcFilterType},
+};
+
+/// Where `treasury` sits in pools, managed balances and spenders: after the
+/// discriminator (8), the layout version (1) and the bump (1).
+const TREASURY_FIELD_OFFSET: usize = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(
+        "cannot reach the RPC endpoint {url} ({reason}): start a cluster there \
+         (`smart-treasury local-cluster`) or pass --url / SMART_TREASURY_URL"
+    )]
+    Unreachable { url: String, reason: String },
+    #[error("RPC request to {url} failed: {reason}")]
+    Rpc { url: String, reason: String },
+    #[error("{kind} {address} not found on {url}: check the address and --url")]
+    NotFound { kind: &'static str, address: Pubkey, url: String },
+    #[error("account {address} is not a {kind}: {reason}")]
+    Invalid { kind: &'static str, address: Pubkey, reason: String },
+}
+
+/// An RPC client that reads and confirms at `confirmed`, the usual level for tools.
+pub fn connect(url: &str) -> RpcClient {
+    RpcClient::new_with_commitment(url.to_string(), CommitmentConfig::confirmed())
+}
+
+/// Classifies a transport failure: nothing listening is not the same as a bad answer.
+/// Some client calls fold the transport error into their own message, hence the text.
+pub fn rpc_error(rpc: &RpcClient, error: ClientError) -> ReadError {
+    let url = rpc.url();
+    let text = error.to_string();
+    let transport = matches!(error.kind(), ErrorKind::Reqwest(_) | ErrorKind::Io(_) | ErrorKind::Middleware(_))
+        || text.contains("error sending request");
+    if transport {
+        ReadError::Unreachable { url, reason: "connection failed".into() }
+    } else {
+        ReadError::Rpc { url, reason: text }
+    }
+}
+
+/// Raw account data and owner, `None` when the account does not exist.
+pub async fn account(rpc: &RpcClient, address: &Pubkey) -> Result<Option<(Pubkey, Vec<u8>)>, ReadError> {
+    let response =
+        rpc.get_account_with_commitment(address, rpc.commitment()).await.map_err(|error| rpc_error(rpc, error))?;
+    Ok(response.value.map(|account| (account.owner, account.data)))
+}
+
+fn decode<T: AccountDeserialize>(
+    kind: &'static str,
+    address: Pubkey,
+    owner: Pubkey,
+    data: &[u8],
+) -> Result<T, ReadError> {
+    if owner != smart_treasury::ID {
+        return Err(ReadError::Invalid { kind, address, reason: format!("owned by {owner}, not the program") });
+    }
+    T::try_deserialize(&mut &data[..]).map_err(|error| ReadError::Invalid { kind, address, reason: error.to_string() })
+}
+
+/// A program account of type `T`, `None` when absent.
+pub async fn program_account<T: AccountDeserialize>(
+    rpc: &RpcClient,
+    kind: &'static str,
+    address: &Pubkey,
+) -> Result<Option<T>, ReadError> {
+    match account(rpc, address).await? {
+        None => Ok(None),
+        Some((owner, data)) => decode(kind, *address, owner, &data).map(Some),
+    }
+}
+
+/// A program account that must exist.
+pub async fn required<T: AccountDeserialize>(
+    rpc: &RpcClient,
+    kind: &'static str,
+    address: &Pubkey,
+) -> Result<T, ReadError> {
+    program_account(rpc, kind, address).await?.ok_or_else(|| ReadError::NotFound {
+        kind,
+        address: *address,
+        url: rpc.url(),
+    })
+}
+
+pub async fn treasury(rpc: &RpcClient, address: &Pubkey) -> Result<Treasury, ReadError> {
+    required(rpc, "treasury", address).await
+}
+
+/// Every account of type `T` whose `treasury` field is `treasury`: one
+/// getProgramAccounts call filtered on the discriminator and the treasury.
+async fn of_treasury<T: AccountDeserialize + Discriminator>(
+    rpc: &RpcClient,
+    kind: &'static str,
+    treasury: &Pubkey,
+) -> Result<Vec<(Pubkey, T)>, ReadError> {
+    let config = RpcProgramAccountsConfig {
+        filters: Some(vec![
+            RpcFilterType::Memcmp(Memcmp::new_base58_encoded(0, T::DISCRIMINATOR)),
+            RpcFilterType::Memcmp(Memcmp::new_base58_encoded(TREASURY_FIELD_OFFSET, treasury.as_ref())),
+        ]),
+        account_config: RpcAccountInfoConfig {
+            encoding: Some(UiAccountEncoding::Base64),
+            commitment: Some(rpc.commitment()),
+            ..RpcAccountInfoConfig::default()
+        },
+        with_context: None,
+        sort_results: None,
+    };
+    let accounts = rpc
+        .get_program_ui_accounts_with_config(&smart_treasury::ID, config)
+        .await
+        .map_err(|error| rpc_error(rpc, error))?;
+    accounts
+        .into_iter()
+        .map(|(address, account)| {
+            let data = account.data.decode().ok_or_else(|| ReadError::Invalid {
+                kind,
+                address,
+                reason: "the RPC returned undecodable data".into(),
+            })?;
+            let owner: Pubkey = account.owner.parse().unwrap_or_default();
+            decode(kind, address, owner, &data).map(|value| (address, value))
+        })
+        .collect()
+}
+
+/// The treasury's pools, by id.
+pub async fn pools(rpc: &RpcClient, treasury: &Pubkey) -> Result<Vec<(Pubkey, Pool)>, ReadError> {
+    let mut pools: Vec<(Pubkey, Pool)> = of_treasury(rpc, "pool", treasury).await?;
+    pools.sort_by_key(|(_, pool)| pool.pool_id);
+    Ok(pools)
+}
+
+/// The treasury's managed balances, by id.
+pub async fn managed_balances(rpc: &RpcClient, treasury: &Pubkey) -> Result<Vec<(Pubkey, ManagedBalance)>, ReadError> {
+    let mut balances: Vec<(Pubkey, ManagedBalance)> = of_treasury(rpc, "managed balance", treasury).await?;
+    balances.sort_by_key(|(_, managed)| managed.id);
+    Ok(balances)
+}
+
+/// The treasury's spenders, by vault then key.
+pub async fn spenders(rpc: &RpcClient, treasury: &Pubkey) -> Result<Vec<(Pubkey, Spender)>, ReadError> {
+    let mut spenders: Vec<(Pubkey, Spender)> = of_treasury(rpc, "spender", treasury).await?;
+    spenders.sort_by_key(|(_, spender)| (spender.vault, spender.spender));
+    Ok(spenders)
+}
+
+/// The fields of a token account (either token program) that tools look at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenAccount {
+    pub address: Pubkey,
+    pub token_program: Pubkey,
+    pub mint: Pubkey,
+    pub owner: Pubkey,
+    pub amount: u64,
+    pub delegate: Option<Pubkey>,
+    pub delegated_amount: u64,
+    pub frozen: bool,
+}
+
+fn is_token_program(owner: &Pubkey) -> bool {
+    *owner == anchor_spl::token::ID || *owner == anchor_spl::token_2022::ID
+}
+
+pub fn parse_token_account(address: Pubkey, owner: Pubkey, data: &[u8]) -> Result<TokenAccount, ReadError> {
+    let invalid = |reason: String| ReadError::Invalid { kind: "token account", address, reason };
+    if !is_token_program(&owner) {
+        return Err(invalid(format!("owned by {owner}, not a token program")));
+    }
+    let base = StateWithExtensions::<SplAccount>::unpack(data).map_err(|error| invalid(error.to_string()))?.base;
+    Ok(TokenAccount {
+        address,
+        token_program: owner,
+        mint: base.mint,
+        owner: base.owner,
+        amount: base.amount,
+        delegate: base.delegate.into(),
+        delegated_amount: base.delegated_amount,
+        frozen: base.state == AccountState::Frozen,
+    })
+}
+
+pub async fn token_account(rpc: &RpcClient, address: &Pubkey) -> Result<TokenAccount, ReadError> {
+    let (owner, data) = account(rpc, address).await?.ok_or_else(|| ReadError::NotFound {
+        kind: "token account",
+        address: *address,
+        url: rpc.url(),
+    })?;
+    parse_token_account(*address, owner, &data)
+}
+
+/// Several token accounts in one call; `None` for those that do not exist.
+pub async fn token_accounts(rpc: &RpcClient, addresses: &[Pubkey]) -> Result<Vec<Option<TokenAccount>>, ReadError> {
+    let mut found = Vec::with_capacity(addresses.len());
+    // getMultipleAccounts takes at most 100 addresses.
+    for chunk in addresses.chunks(100) {
+        let accounts = rpc
+            .get_multiple_accounts_with_commitment(chunk, rpc.commitment())
+            .await
+            .map_err(|error| rpc_error(rpc, error))?
+            .value;
+        for (address, account) in chunk.iter().zip(accounts) {
+            found.push(match account {
+                None => None,
+                Some(account) => Some(parse_token_account(*address, account.owner, &account.data)?),
+            });
+        }
+    }
+    Ok(found)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MintInfo {
+    pub address: Pubkey,
+    pub token_program: Pubkey,
+    pub decimals: u8,
+    pub supply: u64,
+}
+
+pub async fn mint(rpc: &RpcClient, address: &Pubkey) -> Result<MintInfo, ReadError> {
+    let (owner, data) = account(rpc, address).await?.ok_or_else(|| ReadError::NotFound {
+        kind: "mint",
+        address: *address,
+        url: rpc.url(),
+    })?;
+    let invalid = |reason: String| ReadError::Invalid { kind: "mint", address: *address, reason };
+    if !is_token_program(&owner) {
+        return Err(invalid(format!("owned by {owner}, not a token program")));
+    }
+    let base = StateWithExtensions::<SplMint>::unpack(&data).map_err(|error| invalid(error.to_string()))?.base;
+    Ok(MintInfo { address: *address, token_program: owner, decimals: base.decimals, supply: base.supply })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn treasury_field_offset_matches_the_layouts() {
+        // Each of these accounts starts layout_version (u8), bump (u8), treasury.
+        let treasury = Pubkey::new_from_array([7; 32]);
+        let pool = Pool { layout_version: 1, bump: 255, treasury, pool_id: 3, name: [0; 32], reserved: [0; 32] };
+        let mut data = Vec::new();
+        anchor_lang::AccountSerialize::try_serialize(&pool, &mut data).unwrap();
+        assert_eq!(&data[TREASURY_FIELD_OFFSET..TREASURY_FIELD_OFFSET + 32], treasury.as_ref());
+    }
+}

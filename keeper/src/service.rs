@@ -1,0 +1,332 @@
+//! The keeper as named subsystems sharing one fleet view: discovery, watcher, the
+//! plan-and-crank cycle, and metrics. All stop together on SIGINT/SIGTERM or when the
+//! shutdown token fires.
+
+use crate::{
+    config::{Commitment, KeeperConfig},
+    crank::{crank_for, Crank},
+    events,
+    executor::{Executor, Outcome},
+    fleet::Fleet,
+    forecast::{breach_outlook, forecast_net_flow},
+    metrics::{self, Metrics},
+    planner::plan,
+    store::{ActionStatus, Store},
+    watcher,
+};
+use anchor_lang::prelude::Pubkey;
+use anyhow::{Context, Result};
+use smart_treasury_client::{keypair::load_keypair, read};
+use solana_commitment_config::CommitmentConfig;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_signer::Signer;
+use std::{
+    str::FromStr,
+    sync::{Arc, Mutex},
+    time::{Instant, SystemTime, UNIX_EPOCH},
+};
+use tokio::sync::{Notify, RwLock};
+use tokio_util::sync::CancellationToken;
+
+/// Everything the subsystems share.
+pub struct Shared {
+    pub config: KeeperConfig,
+    pub rpc: Arc<RpcClient>,
+    pub treasury: Pubkey,
+    pub fleet: RwLock<Fleet>,
+    pub store: Mutex<Store>,
+    pub metrics: Metrics,
+    pub executor: Executor,
+    pub keeper: Pubkey,
+    /// Wakes the cycle early when a watched balance changes.
+    pub wake: Notify,
+}
+
+pub fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs() as i64).unwrap_or(0)
+}
+
+fn commitment(level: Commitment) -> CommitmentConfig {
+    match level {
+        Commitment::Processed => CommitmentConfig::processed(),
+        Commitment::Confirmed => CommitmentConfig::confirmed(),
+        Commitment::Finalized => CommitmentConfig::finalized(),
+    }
+}
+
+impl Shared {
+    pub fn new(config: KeeperConfig) -> Result<Arc<Self>> {
+        let treasury = Pubkey::from_str(&config.treasury).context("treasury address")?;
+        let payer = Arc::new(load_keypair(&config.keypair).with_context(|| {
+            format!("loading the keeper keypair {}: create one with `solana-keygen new` or pass --keypair", config.keypair.display())
+        })?);
+        let rpc = Arc::new(RpcClient::new_with_commitment(config.rpc_url.clone(), commitment(config.commitment)));
+        let store = Store::open(&config.store)?;
+        let metrics = Metrics::default();
+        let executor = Executor::new(rpc.clone(), payer.clone(), config.executor, metrics.clone());
+        Ok(Arc::new(Self {
+            keeper: payer.pubkey(),
+            config,
+            rpc,
+            treasury,
+            fleet: RwLock::new(Fleet::default()),
+            store: Mutex::new(store),
+            metrics,
+            executor,
+            wake: Notify::new(),
+        }))
+    }
+
+    pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Runs every subsystem until `shutdown` fires; the first subsystem error stops all.
+pub async fn run(config: KeeperConfig, shutdown: CancellationToken) -> Result<()> {
+    let shared = Shared::new(config)?;
+    if let Some(addr) = shared.config.metrics_addr {
+        let bound = metrics::serve(addr, shared.metrics.clone(), shutdown.clone()).await?;
+        tracing::info!(%bound, "metrics on /metrics");
+    }
+    shared.executor.check_fee_payer().await;
+    discover(&shared).await.context("first discovery")?;
+    recover(&shared).await.context("resolving actions a previous run left pending")?;
+    tracing::info!(
+        treasury = %shared.treasury,
+        keeper = %shared.keeper,
+        managed_balances = shared.fleet.read().await.balances.len(),
+        "keeper started"
+    );
+    let subsystems = [
+        tokio::spawn(discovery_loop(shared.clone(), shutdown.clone())),
+        tokio::spawn(watcher::run(shared.clone(), shutdown.clone())),
+        tokio::spawn(events::run(shared.clone(), shutdown.clone())),
+        tokio::spawn(cycle_loop(shared.clone(), shutdown.clone())),
+    ];
+    let mut first_error = None;
+    for subsystem in subsystems {
+        match subsystem.await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                shutdown.cancel();
+                first_error.get_or_insert(error);
+            }
+            Err(join) => {
+                shutdown.cancel();
+                first_error.get_or_insert(anyhow::anyhow!("subsystem panicked: {join}"));
+            }
+        }
+    }
+    tracing::info!("keeper stopped");
+    first_error.map_or(Ok(()), Err)
+}
+
+/// Settles actions a previous run left pending (it may have been killed mid-flight):
+/// a recorded signature that landed is confirmed, anything else re-opens its need. A
+/// crank that lands late is harmless: the program's cooldown and checks refuse a second.
+async fn recover(shared: &Shared) -> Result<()> {
+    let pending = shared.store().actions_with_status(ActionStatus::Pending)?;
+    for action in pending {
+        let landed = match &action.signature {
+            Some(signature) => {
+                let parsed = solana_signature::Signature::from_str(signature)?;
+                let status = shared.rpc.get_signature_statuses_with_history(&[parsed]).await?.value.into_iter().next().flatten();
+                status.map(|status| status.err.is_none())
+            }
+            None => None,
+        };
+        let now = unix_now();
+        match landed {
+            Some(true) => {
+                let signature = action.signature.as_deref().unwrap_or_default();
+                shared.store().update_action(&action.need, ActionStatus::Confirmed, None, None, now)?;
+                events::ingest(shared, signature).await?;
+                tracing::info!(need = %action.need, %signature, "a crank sent before the restart had landed");
+            }
+            Some(false) => shared.store().update_action(&action.need, ActionStatus::Failed, None, Some("refused"), now)?,
+            None => shared.store().update_action(&action.need, ActionStatus::Failed, None, Some("interrupted"), now)?,
+        }
+    }
+    Ok(())
+}
+
+/// Loads the treasury's managed balances (getProgramAccounts).
+async fn discover(shared: &Shared) -> Result<()> {
+    let started = Instant::now();
+    let discovered = read::managed_balances(&shared.rpc, &shared.treasury).await?;
+    shared.metrics.observe_rpc("getProgramAccounts", started.elapsed().as_secs_f64());
+    shared.fleet.write().await.refresh(discovered);
+    Ok(())
+}
+
+async fn discovery_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<()> {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            _ = tokio::time::sleep(shared.config.discovery_interval) => {}
+        }
+        if let Err(error) = discover(&shared).await {
+            tracing::warn!(%error, "discovery failed; keeping the last known managed balances");
+        }
+    }
+}
+
+/// Reads every watched token account in batches and records destination samples.
+pub async fn reconcile(shared: &Shared) -> Result<()> {
+    let addresses: Vec<Pubkey> = shared.fleet.read().await.watched_accounts().into_iter().collect();
+    let started = Instant::now();
+    let accounts = read::token_accounts(&shared.rpc, &addresses).await?;
+    let batches = addresses.len().div_ceil(100).max(1) as f64;
+    shared.metrics.observe_rpc("getMultipleAccounts", started.elapsed().as_secs_f64() / batches);
+    let slot = shared.rpc.get_slot().await.unwrap_or(0);
+    let now = unix_now();
+    let mut fleet = shared.fleet.write().await;
+    for (address, account) in addresses.into_iter().zip(accounts) {
+        match account {
+            Some(account) => {
+                fleet.accounts.insert(address, account);
+            }
+            None => {
+                fleet.accounts.remove(&address);
+            }
+        }
+    }
+    let store = shared.store();
+    for (address, tracked) in &fleet.balances {
+        if let Some(account) = fleet.accounts.get(&tracked.managed.destination) {
+            store.record_sample(&address.to_string(), slot, now, account.amount)?;
+        }
+    }
+    Ok(())
+}
+
+async fn cycle_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<()> {
+    loop {
+        let started = Instant::now();
+        if let Err(error) = cycle(&shared).await {
+            shared.metrics.add_counter("smart_treasury_failures_total", "Failures", vec![("kind", "cycle".into())], 1.0);
+            tracing::warn!(%error, "cycle failed; retrying next cycle");
+        }
+        shared.metrics.set_gauge("smart_treasury_cycle_seconds", "Duration of the last cycle", vec![], started.elapsed().as_secs_f64());
+        tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            _ = tokio::time::sleep(shared.config.cycle) => {}
+            _ = shared.wake.notified() => {}
+        }
+    }
+}
+
+/// One watch + plan pass over the fleet; cranks run in the background.
+pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
+    reconcile(shared).await?;
+    let now = unix_now();
+    let bucket = shared.config.bucket_seconds;
+    let mut cranks = Vec::new();
+    {
+        let mut fleet = shared.fleet.write().await;
+        let addresses: Vec<Pubkey> = fleet.balances.keys().copied().collect();
+        for address in addresses {
+            let Some(view) = fleet.view(&address) else { continue };
+            let key = address.to_string();
+            let name = smart_treasury::state::decode_name(&fleet.balances[&address].managed.name).to_string();
+            let current_bucket = now.div_euclid(bucket);
+            // Re-forecast once per bucket: the history only changes bucket by bucket.
+            let stale = fleet.balances[&address].forecast.as_ref().is_none_or(|(made, _)| *made != current_bucket);
+            if stale {
+                let history_buckets = (shared.config.forecast.weekly_period * 4) as i64;
+                let from = (current_bucket - history_buckets) * bucket;
+                let history = shared.store().flow_history(&key, bucket, from, current_bucket * bucket)?;
+                let first = history.iter().position(|flow| *flow != 0.0).unwrap_or(history.len());
+                let forecast = forecast_net_flow(&history[first..], &shared.config.forecast);
+                fleet.balances.get_mut(&address).expect("tracked").forecast = Some((current_bucket, forecast));
+            }
+            let tracked = fleet.balances.get_mut(&address).expect("tracked");
+            let forecast = &tracked.forecast.as_ref().expect("forecast made").1;
+            let outlook = breach_outlook(view.balance, view.thresholds.min, forecast);
+            let labels = || vec![("managed_balance", key.clone()), ("name", name.clone())];
+            shared.metrics.set_gauge("smart_treasury_balance", "Managed balance (base units)", labels(), view.balance as f64);
+            shared.metrics.set_gauge(
+                "smart_treasury_health_bps",
+                "Health in basis points (10,000 at twice min)",
+                labels(),
+                f64::from(view.thresholds.health_bps(view.balance)),
+            );
+            shared.metrics.set_gauge(
+                "smart_treasury_forecast_breach_probability",
+                "Forecast probability of falling below min within the horizon",
+                labels(),
+                outlook.breach_probability,
+            );
+            shared.metrics.set_gauge(
+                "smart_treasury_forecast_amount_needed",
+                "Tokens needed to stay above min over the horizon (pessimistic)",
+                labels(),
+                outlook.amount_needed as f64,
+            );
+            let action = plan(&view, Some(&outlook), now, &shared.config.planner);
+            tracked.outlook = Some(outlook);
+            if let Some(crank) = crank_for(shared.keeper, address, &tracked.managed, &action) {
+                cranks.push((crank, action));
+            }
+        }
+    }
+    for (crank, action) in cranks {
+        let retry_after = shared.config.retry_refused_after.as_secs() as i64;
+        let claimed =
+            shared.store().claim_action(&crank.need, &crank.managed_balance.to_string(), crank.kind, crank.amount, now, retry_after)?;
+        if !claimed {
+            continue;
+        }
+        tracing::info!(need = %crank.need, ?action, "acting");
+        let shared = shared.clone();
+        tokio::spawn(async move { finish(&shared, crank).await });
+    }
+    Ok(())
+}
+
+/// Carries a claimed crank out and records how it ended.
+async fn finish(shared: &Arc<Shared>, crank: Crank) {
+    let record_sent = |signature: &str| {
+        if let Err(error) = shared.store().update_action(&crank.need, ActionStatus::Pending, Some(signature), None, unix_now()) {
+            tracing::error!(%error, need = %crank.need, "could not record the sent signature");
+        }
+    };
+    let outcome = shared.executor.execute(&crank, &record_sent).await;
+    let now = unix_now();
+    let (status, signature, detail, result) = match &outcome {
+        Outcome::Landed { signature, .. } => (ActionStatus::Confirmed, Some(signature.as_str()), None, "landed"),
+        Outcome::Refused { reason, .. } => (ActionStatus::Failed, None, Some(reason.clone()), "refused"),
+        Outcome::TooExpensive { fee_lamports } => {
+            (ActionStatus::Failed, None, Some(format!("fee {fee_lamports} lamports above the maximum")), "too_expensive")
+        }
+        Outcome::GaveUp { reason, .. } => (ActionStatus::Failed, None, Some(reason.clone()), "gave_up"),
+    };
+    shared.metrics.add_counter(
+        "smart_treasury_actions_total",
+        "Cranks by kind and result",
+        vec![("kind", crank.kind.into()), ("result", result.into())],
+        1.0,
+    );
+    match &outcome {
+        Outcome::Landed { signature, fee_lamports, .. } => {
+            tracing::info!(need = %crank.need, kind = crank.kind, amount = crank.amount, %signature, fee_lamports, "landed");
+            if let Err(error) = events::ingest(shared, signature).await {
+                tracing::warn!(%error, %signature, "could not read the crank's events; the log subscription will");
+            }
+        }
+        other => tracing::warn!(need = %crank.need, kind = crank.kind, outcome = ?other, "not landed"),
+    }
+    if let Err(error) = shared.store().update_action(&crank.need, status, signature, detail.as_deref(), now) {
+        tracing::error!(%error, need = %crank.need, "could not record the crank's outcome");
+    }
+    // The program's state moved on (or refused): read the managed balance again.
+    if let Ok(Some((_, data))) = read::account(&shared.rpc, &crank.managed_balance).await {
+        if let Ok(managed) = <smart_treasury::state::ManagedBalance as anchor_lang::AccountDeserialize>::try_deserialize(&mut data.as_slice()) {
+            if let Some(tracked) = shared.fleet.write().await.balances.get_mut(&crank.managed_balance) {
+                tracked.managed = managed;
+            }
+        }
+    }
+    shared.wake.notify_one();
+}
