@@ -7,6 +7,8 @@ use solana_keypair::Keypair;
 use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
 use solana_signer::Signer;
 use solana_transaction::Transaction;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
 
 pub use solana_program_test::BanksTransactionResultWithMetadata;
 pub type TxError = solana_instruction_error::InstructionError;
@@ -21,17 +23,54 @@ fn smart_treasury_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u
     smart_treasury::entry(program_id, accounts, data)
 }
 
-/// A runtime with SPL Token, Token-2022, Associated Token, Smart Treasury (native) and
-/// the governance test program loaded.
-pub fn program_test() -> ProgramTest {
-    // The runtime logs every instruction at debug level unless told otherwise.
-    if std::env::var_os("RUST_LOG").is_none() {
-        std::env::set_var("RUST_LOG", "error");
+/// The directory holding the program's SBF build when the suite runs against it:
+/// `SMART_TREASURY_SBF=1` means target/deploy (where scripts/build-sbf puts
+/// smart_treasury.so), any other value is the directory itself. Unset or `0`, the
+/// program runs natively.
+pub fn sbf_program_dir() -> Option<PathBuf> {
+    let value = std::env::var_os("SMART_TREASURY_SBF")?;
+    if value.is_empty() || value == "0" {
+        None
+    } else if value == "1" {
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/deploy"))
+    } else {
+        Some(PathBuf::from(value))
     }
+}
+
+/// A runtime with SPL Token, Token-2022, Associated Token, Smart Treasury (native, or its
+/// SBF build, see `sbf_program_dir`) and the governance test program (native) loaded.
+pub fn program_test() -> ProgramTest {
+    let sbf_dir = sbf_program_dir();
+    static ENVIRONMENT: Once = Once::new();
+    ENVIRONMENT.call_once(|| {
+        // The runtime logs every instruction at debug level unless told otherwise.
+        if std::env::var_os("RUST_LOG").is_none() {
+            std::env::set_var("RUST_LOG", "error");
+        }
+        // Where solana-program-test looks for `<name>.so` (scripts/test-sbf sets it).
+        if let Some(dir) = &sbf_dir {
+            if std::env::var_os("SBF_OUT_DIR").is_none() && std::env::var_os("BPF_OUT_DIR").is_none() {
+                std::env::set_var("SBF_OUT_DIR", dir);
+            }
+        }
+    });
     let mut test = ProgramTest::default();
+    // `prefer_bpf` counts when a program is added: the governance program stays native.
     test.prefer_bpf(false);
-    test.add_program("smart_treasury", smart_treasury::ID, processor!(smart_treasury_entry));
     test.add_program("governance_test", crate::governance::ID, processor!(crate::governance::process));
+    match sbf_dir {
+        Some(dir) => {
+            let wanted = std::fs::canonicalize(dir.join("smart_treasury.so")).unwrap_or_else(|error| {
+                panic!("SMART_TREASURY_SBF: {}/smart_treasury.so: {error}; build it with scripts/build-sbf", dir.display())
+            });
+            let found = solana_program_test::find_file("smart_treasury.so").and_then(|f| std::fs::canonicalize(f).ok());
+            assert_eq!(found.as_ref(), Some(&wanted), "SBF_OUT_DIR or BPF_OUT_DIR points at another build");
+            test.prefer_bpf(true);
+            test.add_program("smart_treasury", smart_treasury::ID, None);
+        }
+        None => test.add_program("smart_treasury", smart_treasury::ID, processor!(smart_treasury_entry)),
+    }
     test
 }
 

@@ -1,0 +1,134 @@
+//! Token balances and token accounts of both token programs, and the helpers that make
+//! mints and token accounts through the cluster.
+
+use super::{funded, rpc, send, start};
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::program_pack::Pack;
+use anchor_spl::token_2022::spl_token_2022::{self, state::Mint};
+use solana_account_decoder_client_types::{UiAccountData, UiAccountEncoding};
+use solana_commitment_config::CommitmentConfig;
+use solana_keypair::Keypair;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client_api::{config::RpcAccountInfoConfig, request::TokenAccountsFilter};
+use solana_signer::Signer;
+
+pub const SPL_TOKEN: Pubkey = anchor_spl::token::ID;
+pub const TOKEN_2022: Pubkey = anchor_spl::token_2022::ID;
+
+/// A mint whose authority is `payer`.
+pub async fn create_mint(rpc: &RpcClient, payer: &Keypair, token_program: Pubkey, decimals: u8) -> Pubkey {
+    let mint = Keypair::new();
+    let rent = rpc.get_minimum_balance_for_rent_exemption(Mint::LEN).await.unwrap();
+    let instructions = [
+        solana_system_interface::instruction::create_account(
+            &payer.pubkey(),
+            &mint.pubkey(),
+            rent,
+            Mint::LEN as u64,
+            &token_program,
+        ),
+        spl_token_2022::instruction::initialize_mint2(&token_program, &mint.pubkey(), &payer.pubkey(), None, decimals)
+            .unwrap(),
+    ];
+    send(rpc, &instructions, payer, &[&mint]).await;
+    mint.pubkey()
+}
+
+/// `owner`'s associated token account for `mint`.
+pub async fn create_ata(
+    rpc: &RpcClient,
+    payer: &Keypair,
+    mint: Pubkey,
+    owner: Pubkey,
+    token_program: Pubkey,
+) -> Pubkey {
+    let create =
+        anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account(
+            &payer.pubkey(),
+            &owner,
+            &mint,
+            &token_program,
+        );
+    send(rpc, &[create], payer, &[]).await;
+    anchor_spl::associated_token::get_associated_token_address_with_program_id(&owner, &mint, &token_program)
+}
+
+pub async fn mint_to(
+    rpc: &RpcClient,
+    authority: &Keypair,
+    mint: Pubkey,
+    account: Pubkey,
+    token_program: Pubkey,
+    amount: u64,
+) {
+    let ix = spl_token_2022::instruction::mint_to(&token_program, &mint, &account, &authority.pubkey(), &[], amount)
+        .unwrap();
+    send(rpc, &[ix], authority, &[]).await;
+}
+
+fn json_parsed() -> RpcAccountInfoConfig {
+    RpcAccountInfoConfig {
+        encoding: Some(UiAccountEncoding::JsonParsed),
+        commitment: Some(CommitmentConfig::processed()),
+        ..RpcAccountInfoConfig::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_balances_and_accounts_by_owner_for_both_programs() {
+    let cluster = start().await;
+    let rpc = rpc(&cluster);
+    let payer = funded(&rpc, 10_000_000_000).await;
+    let owner = Pubkey::new_unique();
+
+    let usdc = create_mint(&rpc, &payer, SPL_TOKEN, 6).await;
+    let usdc_account = create_ata(&rpc, &payer, usdc, owner, SPL_TOKEN).await;
+    mint_to(&rpc, &payer, usdc, usdc_account, SPL_TOKEN, 12_345_678).await;
+    let points = create_mint(&rpc, &payer, TOKEN_2022, 2).await;
+    let points_account = create_ata(&rpc, &payer, points, owner, TOKEN_2022).await;
+    mint_to(&rpc, &payer, points, points_account, TOKEN_2022, 150).await;
+
+    let balance = rpc.get_token_account_balance(&usdc_account).await.expect("getTokenAccountBalance");
+    assert_eq!(balance.amount, "12345678");
+    assert_eq!(balance.decimals, 6);
+    assert_eq!(balance.ui_amount_string, "12.345678");
+    let balance = rpc.get_token_account_balance(&points_account).await.unwrap();
+    assert_eq!((balance.amount.as_str(), balance.ui_amount_string.as_str()), ("150", "1.5"));
+    let supply = rpc.get_token_supply(&usdc).await.unwrap();
+    assert_eq!(supply.amount, "12345678");
+
+    // By mint: only that mint's account, parsed.
+    let by_mint = rpc.get_token_accounts_by_owner(&owner, TokenAccountsFilter::Mint(usdc)).await.expect("by mint");
+    assert_eq!(by_mint.len(), 1);
+    assert_eq!(by_mint[0].pubkey, usdc_account.to_string());
+    let UiAccountData::Json(parsed) = &by_mint[0].account.data else { panic!("jsonParsed data") };
+    assert_eq!(parsed.program, "spl-token");
+    assert_eq!(parsed.parsed["info"]["tokenAmount"]["amount"], "12345678");
+    assert_eq!(parsed.parsed["info"]["owner"], owner.to_string());
+    // By program: Token-2022 accounts only, with their extensions parsed.
+    let by_program = rpc.get_token_accounts_by_owner(&owner, TokenAccountsFilter::ProgramId(TOKEN_2022)).await.unwrap();
+    assert_eq!(by_program.len(), 1);
+    let UiAccountData::Json(parsed) = &by_program[0].account.data else { panic!("jsonParsed data") };
+    assert_eq!(parsed.program, "spl-token-2022");
+    assert_eq!(parsed.parsed["info"]["tokenAmount"]["uiAmountString"], "1.5");
+    assert!(rpc
+        .get_token_accounts_by_owner(&Pubkey::new_unique(), TokenAccountsFilter::Mint(usdc))
+        .await
+        .unwrap()
+        .is_empty());
+
+    // getAccountInfo parses token accounts and mints too.
+    let account = rpc.get_ui_account_with_config(&usdc_account, json_parsed()).await.unwrap().value.unwrap();
+    assert_eq!(account.owner, SPL_TOKEN.to_string());
+    let UiAccountData::Json(parsed) = account.data else { panic!("jsonParsed data") };
+    assert_eq!(parsed.parsed["type"], "account");
+    let ui = super::raw(
+        &cluster,
+        super::call("getAccountInfo", serde_json::json!([usdc.to_string(), { "encoding": "jsonParsed" }])),
+    )
+    .await;
+    assert_eq!(ui["result"]["value"]["data"]["parsed"]["type"], "mint");
+    assert_eq!(ui["result"]["value"]["data"]["parsed"]["info"]["decimals"], 6);
+    assert_eq!(ui["result"]["value"]["data"]["parsed"]["info"]["supply"], "12345678");
+    cluster.shutdown().await;
+}
