@@ -177,6 +177,7 @@ fn is_token_program(owner: &Pubkey) -> bool {
     *owner == anchor_spl::token::ID || *owner == anchor_spl::token_2022::ID
 }
 
+/// Reads account data a subscription or a batch read delivered as a token account.
 pub fn parse_token_account(address: Pubkey, owner: Pubkey, data: &[u8]) -> Result<TokenAccount, ReadError> {
     let invalid = |reason: String| ReadError::Invalid { kind: "token account", address, reason };
     if !is_token_program(&owner) {

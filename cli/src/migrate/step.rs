@@ -1,0 +1,211 @@
+//! One change the plan makes, as data (to build its instruction) and as words (for the
+//! table an operator reviews).
+
+use anchor_lang::prelude::Pubkey;
+use serde::Serialize;
+use smart_treasury::{
+    instructions::{CreateManagedBalanceArgs, CreateTreasuryArgs, LinkSourceArgs, SpenderLimits, UpdateSourceArgs},
+    state::{AutomationSettings, BalanceMode, CrankAccess},
+};
+use smart_treasury_client::{ix, pda, Change};
+
+#[derive(Clone, Debug)]
+pub enum StepKind {
+    CreateTreasury {
+        args: CreateTreasuryArgs,
+    },
+    ProposeAuthority {
+        proposed: Pubkey,
+    },
+    SetGuardian {
+        guardian: Pubkey,
+    },
+    SetCrankAccess {
+        crank_access: CrankAccess,
+        keepers: Vec<Pubkey>,
+    },
+    CreatePool {
+        pool_id: u16,
+        name: String,
+    },
+    CreateVault {
+        pool: Pubkey,
+        mint: Pubkey,
+        token_program: Pubkey,
+    },
+    CreateBalance {
+        destination: Pubkey,
+        destination_pool: Pubkey,
+        mint: Pubkey,
+        token_program: Pubkey,
+        args: CreateManagedBalanceArgs,
+    },
+    UpdateThresholds {
+        managed_balance: Pubkey,
+        min: u64,
+        target: u64,
+        max: u64,
+    },
+    UpdateSettings {
+        managed_balance: Pubkey,
+        mode: BalanceMode,
+        automation: AutomationSettings,
+    },
+    SetEnabled {
+        managed_balance: Pubkey,
+        enabled: bool,
+    },
+    UnlinkSource {
+        managed_balance: Pubkey,
+        token_account: Pubkey,
+    },
+    UpdateSource {
+        managed_balance: Pubkey,
+        args: UpdateSourceArgs,
+    },
+    LinkSource {
+        managed_balance: Pubkey,
+        source: Pubkey,
+        source_pool: Pubkey,
+        args: LinkSourceArgs,
+    },
+    AddSpender {
+        pool: Pubkey,
+        vault: Pubkey,
+        spender: Pubkey,
+        limits: SpenderLimits,
+    },
+    UpdateSpender {
+        spender_account: Pubkey,
+        limits: SpenderLimits,
+    },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    /// `create`, `update`, `link`, `unlink`.
+    pub action: &'static str,
+    /// What it applies to: `pool 1 "hot wallet"`.
+    pub object: String,
+    /// What changes: `min 1000 -> 2000`.
+    pub detail: String,
+    #[serde(skip)]
+    pub kind: StepKind,
+}
+
+impl Step {
+    pub fn new(action: &'static str, object: impl Into<String>, detail: impl Into<String>, kind: StepKind) -> Self {
+        Self { action, object: object.into(), detail: detail.into(), kind }
+    }
+
+    /// The transaction's change, paid and signed by `authority`; a new treasury's create
+    /// key signs too.
+    pub fn to_change(
+        &self,
+        treasury: &Pubkey,
+        authority: &Pubkey,
+        create_key: Option<&solana_keypair::Keypair>,
+    ) -> Change {
+        let (a, t) = (*authority, *treasury);
+        let instruction = match &self.kind {
+            StepKind::CreateTreasury { args } => {
+                let key = create_key.expect("a treasury is created only with its create key");
+                let change = Change::new(
+                    self.summary(),
+                    ix::create_treasury(a, solana_signer::Signer::pubkey(key), args.clone()),
+                );
+                return change.with_co_signer(key.insecure_clone());
+            }
+            StepKind::ProposeAuthority { proposed } => ix::propose_authority(a, t, Some(*proposed)),
+            StepKind::SetGuardian { guardian } => ix::set_guardian(a, t, *guardian),
+            StepKind::SetCrankAccess { crank_access, keepers } => {
+                ix::set_crank_access(a, t, *crank_access, keepers.clone())
+            }
+            StepKind::CreatePool { pool_id, name } => ix::create_pool(a, a, t, *pool_id, name),
+            StepKind::CreateVault { pool, mint, token_program } => {
+                ix::create_vault(a, a, t, *pool, *mint, *token_program)
+            }
+            StepKind::CreateBalance { destination, destination_pool, mint, token_program, args } => {
+                ix::create_managed_balance(
+                    a,
+                    a,
+                    t,
+                    *destination,
+                    *destination_pool,
+                    *mint,
+                    *token_program,
+                    args.clone(),
+                )
+            }
+            StepKind::UpdateThresholds { managed_balance, min, target, max } => {
+                ix::update_thresholds(a, t, *managed_balance, *min, *target, *max)
+            }
+            StepKind::UpdateSettings { managed_balance, mode, automation } => {
+                ix::update_settings(a, t, *managed_balance, *mode, *automation)
+            }
+            StepKind::SetEnabled { managed_balance, enabled } => ix::set_enabled(a, t, *managed_balance, *enabled),
+            StepKind::UnlinkSource { managed_balance, token_account } => {
+                ix::unlink_source(a, t, *managed_balance, *token_account)
+            }
+            StepKind::UpdateSource { managed_balance, args } => ix::update_source(a, t, *managed_balance, *args),
+            StepKind::LinkSource { managed_balance, source, source_pool, args } => {
+                ix::link_source(a, t, *managed_balance, *source, *source_pool, *args)
+            }
+            StepKind::AddSpender { pool, vault, spender, limits } => {
+                ix::add_spender(a, a, t, *pool, *vault, *spender, *limits)
+            }
+            StepKind::UpdateSpender { spender_account, limits } => ix::update_spender(a, t, *spender_account, *limits),
+        };
+        Change::new(self.summary(), instruction)
+    }
+
+    pub fn summary(&self) -> String {
+        if self.detail.is_empty() {
+            format!("{} {}", self.action, self.object)
+        } else {
+            format!("{} {}: {}", self.action, self.object, self.detail)
+        }
+    }
+}
+
+/// `pool 2 "reserve"`.
+pub fn pool_label(id: u16, name: &str) -> String {
+    format!("pool {id} \"{name}\"")
+}
+
+pub fn balance_label(id: u32, name: &str) -> String {
+    format!("managed balance {id} \"{name}\"")
+}
+
+pub fn spender_label(spender: &Pubkey, vault: &Pubkey) -> String {
+    format!("spender {spender} of vault {vault}")
+}
+
+pub fn spender_account(vault: &Pubkey, spender: &Pubkey) -> Pubkey {
+    pda::spender_pda(vault, spender)
+}
+
+pub fn describe_mode(mode: &BalanceMode) -> String {
+    match mode {
+        BalanceMode::Threshold => "threshold".into(),
+        BalanceMode::Ratio { ratio_bps, band_bps } => format!("ratio {ratio_bps} bps, band {band_bps} bps"),
+    }
+}
+
+pub fn describe_automation(a: &AutomationSettings) -> String {
+    format!(
+        "cooldown {}s, period {}s, cap {}, forecast band {} bps",
+        a.cooldown_seconds, a.period_seconds, a.period_cap, a.forecast_band_bps
+    )
+}
+
+pub fn describe_crank_access(access: &CrankAccess, keepers: &[Pubkey]) -> String {
+    match access {
+        CrankAccess::Permissionless if keepers.is_empty() => "permissionless".into(),
+        CrankAccess::Permissionless => format!("permissionless (keepers listed: {})", keepers.len()),
+        CrankAccess::AllowList => {
+            let list: Vec<String> = keepers.iter().map(ToString::to_string).collect();
+            format!("allow-list [{}]", list.join(", "))
+        }
+    }
+}
