@@ -40,7 +40,12 @@ pub struct Shared {
     pub keeper: Pubkey,
     /// Wakes the cycle early when a watched balance changes.
     pub wake: Notify,
+    /// When the last status lines were written.
+    last_status: Mutex<Option<Instant>>,
 }
+
+/// How often the keeper writes one status line per managed balance.
+const STATUS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs() as i64).unwrap_or(0)
@@ -74,6 +79,7 @@ impl Shared {
             metrics,
             executor,
             wake: Notify::new(),
+            last_status: Mutex::new(None),
         }))
     }
 
@@ -92,12 +98,8 @@ pub async fn run(config: KeeperConfig, shutdown: CancellationToken) -> Result<()
     shared.executor.check_fee_payer().await;
     discover(&shared).await.context("first discovery")?;
     recover(&shared).await.context("resolving actions a previous run left pending")?;
-    tracing::info!(
-        treasury = %shared.treasury,
-        keeper = %shared.keeper,
-        managed_balances = shared.fleet.read().await.balances.len(),
-        "keeper started"
-    );
+    let managed_balances = shared.fleet.read().await.balances.len();
+    tracing::info!(treasury = %shared.treasury, keeper = %shared.keeper, managed_balances, "keeper started");
     let subsystems = [
         tokio::spawn(discovery_loop(shared.clone(), shutdown.clone())),
         tokio::spawn(watcher::run(shared.clone(), shutdown.clone())),
@@ -223,6 +225,14 @@ pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
     let now = unix_now();
     let bucket = shared.config.bucket_seconds;
     let mut cranks = Vec::new();
+    let status_due = {
+        let mut last = shared.last_status.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let due = last.is_none_or(|at| at.elapsed() >= STATUS_INTERVAL);
+        if due {
+            *last = Some(Instant::now());
+        }
+        due
+    };
     {
         let mut fleet = shared.fleet.write().await;
         let addresses: Vec<Pubkey> = fleet.balances.keys().copied().collect();
@@ -264,6 +274,21 @@ pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
                 labels(),
                 outlook.amount_needed as f64,
             );
+            if status_due {
+                let seconds = |buckets: Option<f64>| buckets.map(|b| (b * bucket as f64).round() as i64);
+                tracing::info!(
+                    balance_name = %name,
+                    balance = view.balance,
+                    min = view.thresholds.min,
+                    target = view.thresholds.target,
+                    health_pct = f64::from(view.thresholds.health_bps(view.balance)) / 100.0,
+                    forecast = ?forecast.method,
+                    breach_probability = format!("{:.2}", outlook.breach_probability),
+                    breach_in_s = ?seconds(outlook.pessimistic_buckets),
+                    needed = outlook.amount_needed,
+                    "status"
+                );
+            }
             let action = plan(&view, Some(&outlook), now, &shared.config.planner);
             tracked.outlook = Some(outlook);
             if let Some(crank) = crank_for(shared.keeper, address, &tracked.managed, &action) {
