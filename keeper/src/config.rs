@@ -29,6 +29,7 @@ pub struct FileConfig {
     pub max_fee_lamports: Option<u64>,
     pub low_balance_lamports: Option<u64>,
     pub max_attempts: Option<u32>,
+    pub retry_after_s: Option<u64>,
 }
 
 /// Commitment levels the RPC understands.
@@ -141,7 +142,9 @@ pub fn resolve(file: FileConfig, overrides: FileConfig) -> Result<KeeperConfig> 
     };
     let metrics_addr = match pick!(metrics_addr) {
         Some(text) if text.is_empty() || text == "off" => None,
-        Some(text) => Some(text.parse().with_context(|| format!("`metrics_addr` {text:?} is not an address like 127.0.0.1:9100"))?),
+        Some(text) => Some(
+            text.parse().with_context(|| format!("`metrics_addr` {text:?} is not an address like 127.0.0.1:9100"))?,
+        ),
         None => None,
     };
     let cycle_ms = pick!(cycle_ms).unwrap_or(1_000);
@@ -154,12 +157,8 @@ pub fn resolve(file: FileConfig, overrides: FileConfig) -> Result<KeeperConfig> 
     let horizon = pick!(horizon_buckets).unwrap_or(48);
     in_range("horizon_buckets", horizon as f64, 1.0, 10_000.0)?;
     let buckets_per_day = (86_400 / bucket_seconds).max(1) as usize;
-    let forecast = ForecastConfig {
-        daily_period: buckets_per_day,
-        weekly_period: buckets_per_day * 7,
-        horizon,
-        level: 0.95,
-    };
+    let forecast =
+        ForecastConfig { daily_period: buckets_per_day, weekly_period: buckets_per_day * 7, horizon, level: 0.95 };
     let defaults = PlannerConfig::default();
     let planner = PlannerConfig {
         bucket_seconds: bucket_seconds as f64,
@@ -173,7 +172,8 @@ pub fn resolve(file: FileConfig, overrides: FileConfig) -> Result<KeeperConfig> 
     let executor = ExecutorConfig {
         compute_unit_margin: pick!(compute_unit_margin).unwrap_or(base.compute_unit_margin),
         priority_fee_percentile: pick!(priority_fee_percentile).unwrap_or(base.priority_fee_percentile),
-        max_priority_fee_micro_lamports: pick!(max_priority_fee_micro_lamports).unwrap_or(base.max_priority_fee_micro_lamports),
+        max_priority_fee_micro_lamports: pick!(max_priority_fee_micro_lamports)
+            .unwrap_or(base.max_priority_fee_micro_lamports),
         max_fee_lamports: pick!(max_fee_lamports).unwrap_or(base.max_fee_lamports),
         low_balance_lamports: pick!(low_balance_lamports).unwrap_or(base.low_balance_lamports),
         max_attempts: pick!(max_attempts).unwrap_or(base.max_attempts),
@@ -193,7 +193,7 @@ pub fn resolve(file: FileConfig, overrides: FileConfig) -> Result<KeeperConfig> 
         cycle: Duration::from_millis(cycle_ms),
         discovery_interval: Duration::from_secs(discovery_s),
         bucket_seconds: bucket_seconds as i64,
-        retry_refused_after: Duration::from_secs(30),
+        retry_refused_after: Duration::from_secs(pick!(retry_after_s).unwrap_or(30)),
         forecast,
         planner,
         executor,

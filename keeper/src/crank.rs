@@ -3,12 +3,12 @@
 
 use crate::planner::Action;
 use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
 use smart_treasury::{
     instructions::CrankReason,
     state::{BalanceMode, ManagedBalance},
 };
 use smart_treasury_client::ix::{self, BalanceAccounts};
-use anchor_lang::solana_program::instruction::Instruction;
 
 /// One crank the executor should land.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,7 +48,9 @@ pub fn crank_for(keeper: Pubkey, address: Pubkey, managed: &ManagedBalance, acti
             let kind = if forecast { "forecast" } else { "threshold" };
             ("top-up", kind, amount, ix::top_up(keeper, accounts, reason, version, &sources))
         }
-        Action::Sweep { amount } => ("sweep", "sweep", amount, ix::sweep_excess(keeper, accounts, first_source?.0, version)),
+        Action::Sweep { amount } => {
+            ("sweep", "sweep", amount, ix::sweep_excess(keeper, accounts, first_source?.0, version))
+        }
         Action::Rebalance { amount, .. } => {
             if !matches!(managed.mode, BalanceMode::Ratio { .. }) {
                 return None;

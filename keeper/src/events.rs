@@ -45,31 +45,56 @@ pub fn movements_in(signature: &str, tx: &EncodedConfirmedTransactionWithStatusM
             continue;
         }
         let (discriminator, mut fields) = event.split_at(8);
-        let movement = |managed_balance: Pubkey, kind: &str, amount: i128, before: u64, after: u64, slot: u64, at: i64| Movement {
-            signature: signature.to_string(),
-            managed_balance: managed_balance.to_string(),
-            kind: kind.to_string(),
-            amount,
-            balance_before: before,
-            balance_after: after,
-            slot,
-            unix_timestamp: at,
-            fee_lamports: Some(meta.fee),
-        };
+        let movement =
+            |managed_balance: Pubkey, kind: &str, amount: i128, before: u64, after: u64, slot: u64, at: i64| Movement {
+                signature: signature.to_string(),
+                managed_balance: managed_balance.to_string(),
+                kind: kind.to_string(),
+                amount,
+                balance_before: before,
+                balance_after: after,
+                slot,
+                unix_timestamp: at,
+                fee_lamports: Some(meta.fee),
+            };
         if discriminator == ToppedUp::DISCRIMINATOR {
             if let Ok(e) = ToppedUp::deserialize(&mut fields) {
                 let amount = i128::from(e.balance_after) - i128::from(e.balance_before);
-                movements.push(movement(e.managed_balance, reason_name(e.reason), amount, e.balance_before, e.balance_after, e.slot, e.unix_timestamp));
+                movements.push(movement(
+                    e.managed_balance,
+                    reason_name(e.reason),
+                    amount,
+                    e.balance_before,
+                    e.balance_after,
+                    e.slot,
+                    e.unix_timestamp,
+                ));
             }
         } else if discriminator == ExcessSwept::DISCRIMINATOR {
             if let Ok(e) = ExcessSwept::deserialize(&mut fields) {
                 let amount = i128::from(e.balance_after) - i128::from(e.balance_before);
-                movements.push(movement(e.managed_balance, "sweep", amount, e.balance_before, e.balance_after, e.slot, e.unix_timestamp));
+                movements.push(movement(
+                    e.managed_balance,
+                    "sweep",
+                    amount,
+                    e.balance_before,
+                    e.balance_after,
+                    e.slot,
+                    e.unix_timestamp,
+                ));
             }
         } else if discriminator == RatioRebalanced::DISCRIMINATOR {
             if let Ok(e) = RatioRebalanced::deserialize(&mut fields) {
                 let amount = i128::from(e.local_after) - i128::from(e.local_before);
-                movements.push(movement(e.managed_balance, "rebalance", amount, e.local_before, e.local_after, e.slot, e.unix_timestamp));
+                movements.push(movement(
+                    e.managed_balance,
+                    "rebalance",
+                    amount,
+                    e.local_before,
+                    e.local_after,
+                    e.slot,
+                    e.unix_timestamp,
+                ));
             }
         }
     }
@@ -88,7 +113,9 @@ pub async fn ingest(shared: &Shared, signature: &str) -> Result<usize> {
     let fleet = shared.fleet.read().await;
     let ours: Vec<Movement> = movements_in(signature, &tx)
         .into_iter()
-        .filter(|movement| Pubkey::from_str(&movement.managed_balance).is_ok_and(|address| fleet.balances.contains_key(&address)))
+        .filter(|movement| {
+            Pubkey::from_str(&movement.managed_balance).is_ok_and(|address| fleet.balances.contains_key(&address))
+        })
         .collect();
     drop(fleet);
     let store = shared.store();
@@ -105,7 +132,13 @@ pub async fn run(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<()>
         let result = follow(&shared, &shutdown).await;
         if let Err(error) = result {
             failures += 1;
-            let delay = crate::fees::backoff(failures.min(6), Duration::from_millis(250), Duration::from_secs(10), 0.5, rand::random());
+            let delay = crate::fees::backoff(
+                failures.min(6),
+                Duration::from_millis(250),
+                Duration::from_secs(10),
+                0.5,
+                rand::random(),
+            );
             tracing::warn!(%error, "program log subscription dropped; reconnecting");
             tokio::select! {
                 _ = shutdown.cancelled() => {}

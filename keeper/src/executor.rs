@@ -24,14 +24,27 @@ use std::{sync::Arc, time::Duration, time::Instant};
 /// How a crank ended.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
-    Landed { signature: String, fee_lamports: u64, compute_unit_limit: u32, attempts: u32 },
+    Landed {
+        signature: String,
+        fee_lamports: u64,
+        compute_unit_limit: u32,
+        attempts: u32,
+    },
     /// Simulation or the landed transaction was refused by the program: `code` says why
     /// (e.g. another keeper already acted and the cooldown holds).
-    Refused { code: Option<u32>, reason: String },
+    Refused {
+        code: Option<u32>,
+        reason: String,
+    },
     /// Would cost more than the configured maximum.
-    TooExpensive { fee_lamports: u64 },
+    TooExpensive {
+        fee_lamports: u64,
+    },
     /// Gave up after the configured attempts; the need stays open for a later cycle.
-    GaveUp { reason: String, attempts: u32 },
+    GaveUp {
+        reason: String,
+        attempts: u32,
+    },
 }
 
 pub struct Executor {
@@ -68,7 +81,12 @@ impl Executor {
                 threshold = self.config.low_balance_lamports,
                 "fee payer is running low: fund it or cranks will stop"
             );
-            self.metrics.add_counter("smart_treasury_alerts_total", "Alerts raised", vec![("alert", "fee_payer_low".into())], 1.0);
+            self.metrics.add_counter(
+                "smart_treasury_alerts_total",
+                "Alerts raised",
+                vec![("alert", "fee_payer_low".into())],
+                1.0,
+            );
         }
         Some(balance)
     }
@@ -92,7 +110,8 @@ impl Executor {
                         1.0,
                     );
                     last_reason = reason;
-                    let delay = backoff(attempts - 1, Duration::from_millis(200), Duration::from_secs(5), 0.5, rand::random());
+                    let delay =
+                        backoff(attempts - 1, Duration::from_millis(200), Duration::from_secs(5), 0.5, rand::random());
                     tokio::time::sleep(delay).await;
                 }
             }
@@ -109,7 +128,10 @@ impl Executor {
 
         // Simulate at the maximum limit to learn what the crank consumes.
         let probe = self.transaction(
-            &[ComputeBudgetInstruction::set_compute_unit_limit(crate::fees::MAX_COMPUTE_UNITS), crank.instruction.clone()],
+            &[
+                ComputeBudgetInstruction::set_compute_unit_limit(crate::fees::MAX_COMPUTE_UNITS),
+                crank.instruction.clone(),
+            ],
             blockhash,
         );
         let simulation = self
@@ -132,17 +154,22 @@ impl Executor {
             if matches!(error, TransactionError::BlockhashNotFound) {
                 return Err("blockhash expired before simulation".into());
             }
-            return Ok(Outcome::Refused { code: program_error::custom_code(&error), reason: program_error::describe(&error) });
+            return Ok(Outcome::Refused {
+                code: program_error::custom_code(&error),
+                reason: program_error::describe(&error),
+            });
         }
         let limit = compute_unit_limit(simulation.units_consumed.unwrap_or(0) + 300, self.config.compute_unit_margin);
 
-        let writable: Vec<_> = crank.instruction.accounts.iter().filter(|meta| meta.is_writable).map(|meta| meta.pubkey).collect();
+        let writable: Vec<_> =
+            crank.instruction.accounts.iter().filter(|meta| meta.is_writable).map(|meta| meta.pubkey).collect();
         let recent: Vec<u64> = self
             .timed("getRecentPrioritizationFees", self.rpc.get_recent_prioritization_fees(&writable))
             .await
             .map(|fees| fees.into_iter().map(|fee| fee.prioritization_fee).collect())
             .unwrap_or_default();
-        let price = priority_fee(&recent, self.config.priority_fee_percentile, self.config.max_priority_fee_micro_lamports);
+        let price =
+            priority_fee(&recent, self.config.priority_fee_percentile, self.config.max_priority_fee_micro_lamports);
         let instructions = [
             ComputeBudgetInstruction::set_compute_unit_limit(limit),
             ComputeBudgetInstruction::set_compute_unit_price(price),
@@ -163,7 +190,11 @@ impl Executor {
                 "sendTransaction",
                 self.rpc.send_transaction_with_config(
                     &tx,
-                    RpcSendTransactionConfig { skip_preflight: true, max_retries: Some(0), ..RpcSendTransactionConfig::default() },
+                    RpcSendTransactionConfig {
+                        skip_preflight: true,
+                        max_retries: Some(0),
+                        ..RpcSendTransactionConfig::default()
+                    },
                 ),
             )
             .await
@@ -178,7 +209,7 @@ impl Executor {
             if let Ok(response) = statuses {
                 if let Some(Some(status)) = response.value.first() {
                     if let Some(error) = &status.err {
-                        let error: TransactionError = error.clone().into();
+                        let error: TransactionError = error.clone();
                         return Ok(Outcome::Refused {
                             code: program_error::custom_code(&error),
                             reason: program_error::describe(&error),

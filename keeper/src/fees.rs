@@ -28,7 +28,12 @@ pub fn compute_unit_limit(simulated: u64, margin: f64) -> u32 {
 }
 
 /// Total fee in lamports: the base fee per signature plus the priority fee.
-pub fn total_fee(signatures: u64, lamports_per_signature: u64, compute_unit_limit: u32, micro_lamports_per_unit: u64) -> u64 {
+pub fn total_fee(
+    signatures: u64,
+    lamports_per_signature: u64,
+    compute_unit_limit: u32,
+    micro_lamports_per_unit: u64,
+) -> u64 {
     let priority = (u128::from(compute_unit_limit) * u128::from(micro_lamports_per_unit)).div_ceil(1_000_000);
     signatures.saturating_mul(lamports_per_signature).saturating_add(u64::try_from(priority).unwrap_or(u64::MAX))
 }

@@ -64,7 +64,8 @@ impl Fleet {
                     enabled: source.enabled && account.is_some(),
                     balance: account.map_or(0, |account| account.amount),
                     reserve_floor: source.reserve_floor,
-                    allowance: account.map_or(Some(0), |account| smart_treasury_client::status::allowance_for(account, &source.pool)),
+                    allowance: account
+                        .map_or(Some(0), |account| smart_treasury_client::status::allowance_for(account, &source.pool)),
                 }
             })
             .collect();

@@ -136,7 +136,9 @@ pub fn breach_outlook(balance: u64, min: u64, forecast: &FlowForecast) -> Breach
     let (mut mean_sum, mut variance_sum) = (0.0, 0.0);
     let mut breach_probability: f64 = if start < floor { 1.0 } else { 0.0 };
     for (i, ((point, lower), sigma)) in forecast.point.iter().zip(&forecast.lower).zip(&sigmas).enumerate() {
-        let crossing = |before: f64, step: f64| (before >= floor && before + step < floor).then(|| i as f64 + (before - floor) / -step);
+        let crossing = |before: f64, step: f64| {
+            (before >= floor && before + step < floor).then(|| i as f64 + (before - floor) / -step)
+        };
         expected_buckets = expected_buckets.or(crossing(expected, *point));
         pessimistic_buckets = pessimistic_buckets.or(crossing(pessimistic, *lower));
         expected += point;
@@ -161,7 +163,8 @@ pub fn breach_outlook(balance: u64, min: u64, forecast: &FlowForecast) -> Breach
 pub fn normal_cdf(x: f64) -> f64 {
     let z = x / std::f64::consts::SQRT_2;
     let t = 1.0 / (1.0 + 0.327_591_1 * z.abs());
-    let poly = t * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let poly =
+        t * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
     let erf = 1.0 - poly * (-z * z).exp();
     0.5 * (1.0 + if z >= 0.0 { erf } else { -erf })
 }
@@ -226,7 +229,8 @@ mod tests {
         let mean_abs_error: f64 =
             forecast.point.iter().zip(future).map(|(f, a)| (f - a).abs()).sum::<f64>() / future.len() as f64;
         assert!(mean_abs_error < 150.0, "mean absolute error {mean_abs_error}");
-        let covered = future.iter().enumerate().filter(|(i, a)| forecast.lower[*i] <= **a && **a <= forecast.upper[*i]).count();
+        let covered =
+            future.iter().enumerate().filter(|(i, a)| forecast.lower[*i] <= **a && **a <= forecast.upper[*i]).count();
         assert!(covered as f64 >= 0.8 * future.len() as f64, "{covered} of {} inside the interval", future.len());
     }
 

@@ -77,7 +77,9 @@ impl Metrics {
         let (_, _, series) = registry.series.get(name)?;
         series
             .iter()
-            .find(|(have, _)| have.len() == labels.len() && have.iter().zip(labels).all(|((k, v), (k2, v2))| k == k2 && v == v2))
+            .find(|(have, _)| {
+                have.len() == labels.len() && have.iter().zip(labels).all(|((k, v), (k2, v2))| k == k2 && v == v2)
+            })
             .map(|(_, value)| *value)
     }
 
@@ -110,8 +112,10 @@ impl Metrics {
 }
 
 fn format_labels(labels: &[(&'static str, String)], le: Option<&str>) -> String {
-    let mut parts: Vec<String> =
-        labels.iter().map(|(key, value)| format!("{key}=\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))).collect();
+    let mut parts: Vec<String> = labels
+        .iter()
+        .map(|(key, value)| format!("{key}=\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\"")))
+        .collect();
     if let Some(le) = le {
         parts.push(format!("le=\"{le}\""));
     }
@@ -124,7 +128,8 @@ fn format_labels(labels: &[(&'static str, String)], le: Option<&str>) -> String 
 
 /// Serves `/metrics` until `shutdown` fires; returns the bound address.
 pub async fn serve(addr: SocketAddr, metrics: Metrics, shutdown: CancellationToken) -> Result<SocketAddr> {
-    let listener = TcpListener::bind(addr).await.with_context(|| format!("cannot bind the metrics endpoint on {addr}"))?;
+    let listener =
+        TcpListener::bind(addr).await.with_context(|| format!("cannot bind the metrics endpoint on {addr}"))?;
     let bound = listener.local_addr()?;
     tokio::spawn(async move {
         loop {
@@ -145,7 +150,9 @@ pub async fn serve(addr: SocketAddr, metrics: Metrics, shutdown: CancellationTok
                                 .header("content-type", "text/plain; version=0.0.4")
                                 .body(Full::new(Bytes::from(metrics.render())))
                         } else {
-                            Response::builder().status(StatusCode::NOT_FOUND).body(Full::new(Bytes::from("try /metrics\n")))
+                            Response::builder()
+                                .status(StatusCode::NOT_FOUND)
+                                .body(Full::new(Bytes::from("try /metrics\n")))
                         };
                         response
                     }
@@ -171,10 +178,15 @@ mod tests {
         metrics.add_counter("smart_treasury_actions_total", "Actions", vec![("kind", "threshold".into())], 1.0);
         metrics.observe_rpc("getMultipleAccounts", 0.003);
         let text = metrics.render();
-        assert!(text.contains("# TYPE smart_treasury_balance gauge\nsmart_treasury_balance{name=\"hot \\\"wallet\\\"\"} 42"));
+        assert!(text
+            .contains("# TYPE smart_treasury_balance gauge\nsmart_treasury_balance{name=\"hot \\\"wallet\\\"\"} 42"));
         assert!(text.contains("smart_treasury_actions_total{kind=\"threshold\"} 2"));
-        assert!(text.contains("smart_treasury_rpc_latency_seconds_bucket{method=\"getMultipleAccounts\",le=\"0.0025\"} 0"));
-        assert!(text.contains("smart_treasury_rpc_latency_seconds_bucket{method=\"getMultipleAccounts\",le=\"0.005\"} 1"));
+        assert!(
+            text.contains("smart_treasury_rpc_latency_seconds_bucket{method=\"getMultipleAccounts\",le=\"0.0025\"} 0")
+        );
+        assert!(
+            text.contains("smart_treasury_rpc_latency_seconds_bucket{method=\"getMultipleAccounts\",le=\"0.005\"} 1")
+        );
         assert_eq!(metrics.value("smart_treasury_actions_total", &[("kind", "threshold")]), Some(2.0));
     }
 

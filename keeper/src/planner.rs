@@ -71,7 +71,9 @@ pub enum Wait {
     Disabled,
     /// Inside its band and no breach is forecast soon enough.
     Healthy,
-    CoolingDown { ready_at: i64 },
+    CoolingDown {
+        ready_at: i64,
+    },
     CapReached,
     /// A move is due but no source has anything to give.
     NoFunds,
@@ -125,8 +127,12 @@ pub fn plan(view: &BalanceView, outlook: Option<&BreachOutlook>, now: i64, confi
             }
         }
         Mode::Threshold if view.balance > view.thresholds.max => {
-            let request =
-                SweepRequest { balance: view.balance, thresholds: view.thresholds, automation_remaining: remaining, sources: &view.sources };
+            let request = SweepRequest {
+                balance: view.balance,
+                thresholds: view.thresholds,
+                automation_remaining: remaining,
+                sources: &view.sources,
+            };
             match plan_sweep(&request) {
                 Ok(sweep) => Action::Sweep { amount: sweep.amount },
                 Err(error) => wait_for(error),
@@ -176,12 +182,23 @@ mod tests {
             forecast_band_bps: 5_000,
             last_automation_at: 0,
             balance,
-            sources: vec![SourceState { priority: 1, enabled: true, balance: 100_000, reserve_floor: 0, allowance: None }],
+            sources: vec![SourceState {
+                priority: 1,
+                enabled: true,
+                balance: 100_000,
+                reserve_floor: 0,
+                allowance: None,
+            }],
         }
     }
 
     fn outlook(pessimistic_buckets: Option<f64>, breach_probability: f64) -> BreachOutlook {
-        BreachOutlook { expected_buckets: pessimistic_buckets, pessimistic_buckets, amount_needed: 0, breach_probability }
+        BreachOutlook {
+            expected_buckets: pessimistic_buckets,
+            pessimistic_buckets,
+            amount_needed: 0,
+            breach_probability,
+        }
     }
 
     const NOW: i64 = 1_000_000;
@@ -197,7 +214,10 @@ mod tests {
         let config = PlannerConfig::default();
         // Forecast ceiling is 1,000 + 50% of 4,000 = 3,000.
         let soon = outlook(Some(1.5), 0.9);
-        assert_eq!(plan(&view(2_500), Some(&soon), NOW, &config), Action::TopUp { forecast: true, amount: 2_500, shortfall: 0 });
+        assert_eq!(
+            plan(&view(2_500), Some(&soon), NOW, &config),
+            Action::TopUp { forecast: true, amount: 2_500, shortfall: 0 }
+        );
         // Above the on-chain band the program would refuse: wait.
         assert_eq!(plan(&view(3_000), Some(&soon), NOW, &config), Action::Wait(Wait::Healthy));
         // Too far ahead, or too unlikely: wait.
@@ -233,7 +253,10 @@ mod tests {
         ratio.mode = Mode::Ratio { ratio_bps: 4_000, band_bps: 500 };
         ratio.thresholds = Thresholds { min: 0, target: 0, max: u64::MAX };
         ratio.sources[0].balance = 700;
-        assert_eq!(plan(&ratio, None, NOW, &PlannerConfig::default()), Action::Rebalance { to_local: true, amount: 100 });
+        assert_eq!(
+            plan(&ratio, None, NOW, &PlannerConfig::default()),
+            Action::Rebalance { to_local: true, amount: 100 }
+        );
         ratio.balance = 380;
         ratio.sources[0].balance = 620;
         assert_eq!(plan(&ratio, None, NOW, &PlannerConfig::default()), Action::Wait(Wait::WithinBand));

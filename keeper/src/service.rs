@@ -63,7 +63,10 @@ impl Shared {
     pub fn new(config: KeeperConfig) -> Result<Arc<Self>> {
         let treasury = Pubkey::from_str(&config.treasury).context("treasury address")?;
         let payer = Arc::new(load_keypair(&config.keypair).with_context(|| {
-            format!("loading the keeper keypair {}: create one with `solana-keygen new` or pass --keypair", config.keypair.display())
+            format!(
+                "loading the keeper keypair {}: create one with `solana-keygen new` or pass --keypair",
+                config.keypair.display()
+            )
         })?);
         let rpc = Arc::new(RpcClient::new_with_commitment(config.rpc_url.clone(), commitment(config.commitment)));
         let store = Store::open(&config.store)?;
@@ -96,7 +99,23 @@ pub async fn run(config: KeeperConfig, shutdown: CancellationToken) -> Result<()
         tracing::info!(%bound, "metrics on /metrics");
     }
     shared.executor.check_fee_payer().await;
-    discover(&shared).await.context("first discovery")?;
+    // The RPC may be unreachable or flaky at first: keep trying until it answers.
+    let mut attempt = 0;
+    while let Err(error) = discover(&shared).await {
+        attempt += 1;
+        let delay = crate::fees::backoff(
+            attempt.min(6),
+            std::time::Duration::from_millis(250),
+            std::time::Duration::from_secs(10),
+            0.5,
+            rand::random(),
+        );
+        tracing::warn!(%error, attempt, "cannot load the treasury's managed balances yet; retrying");
+        tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            _ = tokio::time::sleep(delay) => {}
+        }
+    }
     recover(&shared).await.context("resolving actions a previous run left pending")?;
     let managed_balances = shared.fleet.read().await.balances.len();
     tracing::info!(treasury = %shared.treasury, keeper = %shared.keeper, managed_balances, "keeper started");
@@ -133,7 +152,8 @@ async fn recover(shared: &Shared) -> Result<()> {
         let landed = match &action.signature {
             Some(signature) => {
                 let parsed = solana_signature::Signature::from_str(signature)?;
-                let status = shared.rpc.get_signature_statuses_with_history(&[parsed]).await?.value.into_iter().next().flatten();
+                let status =
+                    shared.rpc.get_signature_statuses_with_history(&[parsed]).await?.value.into_iter().next().flatten();
                 status.map(|status| status.err.is_none())
             }
             None => None,
@@ -146,7 +166,9 @@ async fn recover(shared: &Shared) -> Result<()> {
                 events::ingest(shared, signature).await?;
                 tracing::info!(need = %action.need, %signature, "a crank sent before the restart had landed");
             }
-            Some(false) => shared.store().update_action(&action.need, ActionStatus::Failed, None, Some("refused"), now)?,
+            Some(false) => {
+                shared.store().update_action(&action.need, ActionStatus::Failed, None, Some("refused"), now)?
+            }
             None => shared.store().update_action(&action.need, ActionStatus::Failed, None, Some("interrupted"), now)?,
         }
     }
@@ -207,10 +229,20 @@ async fn cycle_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<
     loop {
         let started = Instant::now();
         if let Err(error) = cycle(&shared).await {
-            shared.metrics.add_counter("smart_treasury_failures_total", "Failures", vec![("kind", "cycle".into())], 1.0);
+            shared.metrics.add_counter(
+                "smart_treasury_failures_total",
+                "Failures",
+                vec![("kind", "cycle".into())],
+                1.0,
+            );
             tracing::warn!(%error, "cycle failed; retrying next cycle");
         }
-        shared.metrics.set_gauge("smart_treasury_cycle_seconds", "Duration of the last cycle", vec![], started.elapsed().as_secs_f64());
+        shared.metrics.set_gauge(
+            "smart_treasury_cycle_seconds",
+            "Duration of the last cycle",
+            vec![],
+            started.elapsed().as_secs_f64(),
+        );
         tokio::select! {
             _ = shutdown.cancelled() => return Ok(()),
             _ = tokio::time::sleep(shared.config.cycle) => {}
@@ -255,7 +287,12 @@ pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
             let forecast = &tracked.forecast.as_ref().expect("forecast made").1;
             let outlook = breach_outlook(view.balance, view.thresholds.min, forecast);
             let labels = || vec![("managed_balance", key.clone()), ("name", name.clone())];
-            shared.metrics.set_gauge("smart_treasury_balance", "Managed balance (base units)", labels(), view.balance as f64);
+            shared.metrics.set_gauge(
+                "smart_treasury_balance",
+                "Managed balance (base units)",
+                labels(),
+                view.balance as f64,
+            );
             shared.metrics.set_gauge(
                 "smart_treasury_health_bps",
                 "Health in basis points (10,000 at twice min)",
@@ -298,8 +335,14 @@ pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
     }
     for (crank, action) in cranks {
         let retry_after = shared.config.retry_refused_after.as_secs() as i64;
-        let claimed =
-            shared.store().claim_action(&crank.need, &crank.managed_balance.to_string(), crank.kind, crank.amount, now, retry_after)?;
+        let claimed = shared.store().claim_action(
+            &crank.need,
+            &crank.managed_balance.to_string(),
+            crank.kind,
+            crank.amount,
+            now,
+            retry_after,
+        )?;
         if !claimed {
             continue;
         }
@@ -313,7 +356,9 @@ pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
 /// Carries a claimed crank out and records how it ended.
 async fn finish(shared: &Arc<Shared>, crank: Crank) {
     let record_sent = |signature: &str| {
-        if let Err(error) = shared.store().update_action(&crank.need, ActionStatus::Pending, Some(signature), None, unix_now()) {
+        if let Err(error) =
+            shared.store().update_action(&crank.need, ActionStatus::Pending, Some(signature), None, unix_now())
+        {
             tracing::error!(%error, need = %crank.need, "could not record the sent signature");
         }
     };
@@ -322,9 +367,12 @@ async fn finish(shared: &Arc<Shared>, crank: Crank) {
     let (status, signature, detail, result) = match &outcome {
         Outcome::Landed { signature, .. } => (ActionStatus::Confirmed, Some(signature.as_str()), None, "landed"),
         Outcome::Refused { reason, .. } => (ActionStatus::Failed, None, Some(reason.clone()), "refused"),
-        Outcome::TooExpensive { fee_lamports } => {
-            (ActionStatus::Failed, None, Some(format!("fee {fee_lamports} lamports above the maximum")), "too_expensive")
-        }
+        Outcome::TooExpensive { fee_lamports } => (
+            ActionStatus::Failed,
+            None,
+            Some(format!("fee {fee_lamports} lamports above the maximum")),
+            "too_expensive",
+        ),
         Outcome::GaveUp { reason, .. } => (ActionStatus::Failed, None, Some(reason.clone()), "gave_up"),
     };
     shared.metrics.add_counter(
@@ -347,7 +395,9 @@ async fn finish(shared: &Arc<Shared>, crank: Crank) {
     }
     // The program's state moved on (or refused): read the managed balance again.
     if let Ok(Some((_, data))) = read::account(&shared.rpc, &crank.managed_balance).await {
-        if let Ok(managed) = <smart_treasury::state::ManagedBalance as anchor_lang::AccountDeserialize>::try_deserialize(&mut data.as_slice()) {
+        if let Ok(managed) = <smart_treasury::state::ManagedBalance as anchor_lang::AccountDeserialize>::try_deserialize(
+            &mut data.as_slice(),
+        ) {
             if let Some(tracked) = shared.fleet.write().await.balances.get_mut(&crank.managed_balance) {
                 tracked.managed = managed;
             }

@@ -3,12 +3,11 @@
 //! SIGKILL) keeps its history and knows what it already sent.
 
 use anyhow::{Context, Result};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 
 /// Schema steps, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[
-    "CREATE TABLE balance_sample (
+const MIGRATIONS: &[&str] = &["CREATE TABLE balance_sample (
         managed_balance TEXT NOT NULL,
         slot INTEGER NOT NULL,
         unix_timestamp INTEGER NOT NULL,
@@ -39,8 +38,7 @@ const MIGRATIONS: &[&str] = &[
         created_at INTEGER NOT NULL,
         updated_at INTEGER NOT NULL
     );
-    CREATE INDEX action_by_status ON action (status);",
-];
+    CREATE INDEX action_by_status ON action (status);"];
 
 /// A movement the program made, read from its events.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,19 +109,22 @@ impl Store {
     }
 
     fn prepare(mut conn: Connection) -> Result<Self> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let applied: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
-        anyhow::ensure!(
-            applied <= MIGRATIONS.len(),
-            "the store was written by a newer keeper (schema {applied}, this keeper knows {}); upgrade the keeper",
-            MIGRATIONS.len()
-        );
-        for (index, step) in MIGRATIONS.iter().enumerate().skip(applied) {
-            let tx = conn.transaction()?;
+        // Another process (a second keeper, a restarted one, a reader) may open the same
+        // file at the same moment: each step re-reads the version under a write lock.
+        loop {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let applied: usize = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+            anyhow::ensure!(
+                applied <= MIGRATIONS.len(),
+                "the store was written by a newer keeper (schema {applied}, this keeper knows {}); upgrade the keeper",
+                MIGRATIONS.len()
+            );
+            let Some(step) = MIGRATIONS.get(applied) else { break };
             tx.execute_batch(step)?;
-            tx.pragma_update(None, "user_version", index + 1)?;
+            tx.pragma_update(None, "user_version", applied + 1)?;
             tx.commit()?;
         }
         Ok(Self { conn })
@@ -139,6 +140,15 @@ impl Store {
             params![managed_balance, slot as i64, unix_timestamp, balance as i64],
         )?;
         Ok(())
+    }
+
+    pub fn sample_count(&self, managed_balance: &str) -> Result<u64> {
+        let count: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM balance_sample WHERE managed_balance = ?1",
+            params![managed_balance],
+            |row| row.get(0),
+        )?;
+        Ok(count as u64)
     }
 
     /// Records a movement once, however often its transaction is seen.
@@ -212,9 +222,11 @@ impl Store {
             "SELECT unix_timestamp, amount FROM movement
              WHERE managed_balance = ?1 AND unix_timestamp >= ?2 AND unix_timestamp < ?3",
         )?;
-        for row in movements.query_map(params![managed_balance, from, from + bucket_seconds * buckets as i64], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
-        })? {
+        for row in movements
+            .query_map(params![managed_balance, from, from + bucket_seconds * buckets as i64], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
+            })?
+        {
             let (timestamp, amount) = row?;
             moved[((timestamp - from) / bucket_seconds) as usize] += amount;
         }
@@ -285,7 +297,14 @@ impl Store {
         })?;
         rows.map(|row| {
             let (need, managed_balance, kind, amount, signature, status) = row?;
-            Ok(ActionRecord { need, managed_balance, kind, amount: amount as u64, signature, status: ActionStatus::parse(&status)? })
+            Ok(ActionRecord {
+                need,
+                managed_balance,
+                kind,
+                amount: amount as u64,
+                signature,
+                status: ActionStatus::parse(&status)?,
+            })
         })
         .collect()
     }
@@ -325,6 +344,24 @@ mod tests {
         assert_eq!(store.flow_history("mb", 10, 100, 110).unwrap(), vec![0.0]);
         let journal: String = store.conn.pragma_query_value(None, "journal_mode", |row| row.get(0)).unwrap();
         assert_eq!(journal, "wal");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn concurrent_openers_migrate_once() {
+        let dir = std::env::temp_dir().join(format!("keeper-store-race-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("history.sqlite");
+        let _ = std::fs::remove_file(&path);
+        let openers: Vec<_> = (0..8)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || Store::open(&path).map(|store| store.schema_version().unwrap()))
+            })
+            .collect();
+        for opener in openers {
+            assert_eq!(opener.join().unwrap().unwrap(), MIGRATIONS.len());
+        }
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -3,7 +3,10 @@
 //! resubscribes when the fleet changes; the cycle's batched reads cover any gap,
 //! including a socket that stays open but stops delivering.
 
-use crate::{fees::backoff, service::{unix_now, Shared}};
+use crate::{
+    fees::backoff,
+    service::{unix_now, Shared},
+};
 use anchor_lang::prelude::Pubkey;
 use anyhow::Result;
 use futures_util::{stream::select_all, StreamExt};
@@ -20,8 +23,14 @@ pub async fn run(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<()>
             Ok(()) => failures = 0,
             Err(error) => {
                 failures += 1;
-                shared.metrics.add_counter("smart_treasury_failures_total", "Failures", vec![("kind", "websocket".into())], 1.0);
-                let delay = backoff(failures.min(6), Duration::from_millis(250), Duration::from_secs(10), 0.5, rand::random());
+                shared.metrics.add_counter(
+                    "smart_treasury_failures_total",
+                    "Failures",
+                    vec![("kind", "websocket".into())],
+                    1.0,
+                );
+                let delay =
+                    backoff(failures.min(6), Duration::from_millis(250), Duration::from_secs(10), 0.5, rand::random());
                 tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "subscriptions dropped; reconnecting");
                 tokio::select! {
                     _ = shutdown.cancelled() => {}

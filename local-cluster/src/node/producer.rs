@@ -68,7 +68,7 @@ fn end_slot(node: &Node) {
         forks.set_root(parent.slot(), None, Some(parent.slot()));
         child
     };
-    if parent.slot() % housekeeping::EVERY_SLOTS == 0 {
+    if parent.slot().is_multiple_of(housekeeping::EVERY_SLOTS) {
         housekeeping::run(&parent);
     }
     debug_assert_eq!(child.block_height(), parent.block_height() + 1);

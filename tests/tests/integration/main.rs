@@ -4,4 +4,5 @@
 
 mod cli;
 mod cluster;
+mod keeper;
 mod program;

@@ -1,0 +1,74 @@
+//! A misbehaving cluster: rate limits, outages, RPC errors, sends that never land,
+//! blockhashes that expire early, a WebSocket that stops delivering. One need still
+//! ends in exactly one landed top-up.
+
+use super::*;
+use smart_treasury_local_cluster::FaultConfig;
+
+const MIN: u64 = 2_000_000_000;
+const TARGET: u64 = 5_000_000_000;
+
+#[tokio::test]
+async fn flaky_rpc_dropped_sends_and_expiring_blockhashes_still_land_one_top_up() {
+    let env = env().await;
+    let config = env.keeper_config("keeper").await;
+    let faults = env.cluster.faults();
+    faults
+        .set(FaultConfig {
+            rate_limited: 0.15,
+            unavailable: 0.1,
+            rpc_errors: 0.1,
+            dropped_transactions: 0.5,
+            blockhash_expiry_slots: Some(3),
+            ..FaultConfig::default()
+        })
+        .expect("valid faults");
+    let (task, stop) = start(config);
+    // The payout itself goes through the same faults: retry it until it lands.
+    let mut paid = false;
+    for _ in 0..40 {
+        let withdraw =
+            ix::withdraw(env.demo.authority.pubkey(), env.demo.customer, env.demo.hot_wallet(), TARGET - MIN + 1);
+        if tx::send(&env.rpc, &env.demo.authority, vec![Change::new("payout", withdraw)]).await.is_ok() {
+            paid = true;
+            break;
+        }
+        if env.hot_balance().await < MIN {
+            paid = true;
+            break;
+        }
+    }
+    assert!(paid, "the payout never landed");
+    eventually(Duration::from_secs(90), "the hot wallet back at target", || async {
+        env.hot_balance().await == TARGET
+    })
+    .await;
+    let stats = faults.stats();
+    faults.clear();
+    settle().await;
+    let movements = env.hot_wallet_movements().await;
+    assert_eq!(movements.iter().filter(|movement| movement.kind == "threshold").count(), 1, "{movements:?}");
+    assert!(stats.rate_limited > 0 && stats.unavailable > 0 && stats.rpc_errors > 0, "{stats:?}");
+    assert!(stats.dropped_transactions > 0, "no send was dropped: {stats:?}");
+    stop.cancel();
+    task.await.expect("keeper task").expect("keeper stops cleanly");
+}
+
+#[tokio::test]
+async fn a_stalled_websocket_does_not_stop_the_keeper() {
+    let env = env().await;
+    env.cluster.faults().set(FaultConfig { stall_websocket: true, ..FaultConfig::default() }).expect("valid faults");
+    let (task, stop) = start(env.keeper_config("keeper").await);
+    env.pay_out_to(MIN - 1).await;
+    // No notification arrives: the cycle's batched reads find the breach.
+    eventually(Duration::from_secs(30), "the hot wallet back at target", || async {
+        env.hot_balance().await == TARGET
+    })
+    .await;
+    env.cluster.faults().clear();
+    settle().await;
+    let movements = env.hot_wallet_movements().await;
+    assert_eq!(movements.iter().filter(|movement| movement.kind == "threshold").count(), 1, "{movements:?}");
+    stop.cancel();
+    task.await.expect("keeper task").expect("keeper stops cleanly");
+}

@@ -1,0 +1,169 @@
+//! The keeper against a local cluster over real RPC and PubSub: it reacts to breaches,
+//! acts ahead of forecast ones, sweeps, survives faults and restarts, and two keepers
+//! never double-act. Top-ups are counted from the chain (the program's events), not
+//! from what a keeper believes.
+
+mod actions;
+mod config;
+mod faults;
+mod restart;
+
+use smart_treasury_cli::demo::setup::{self, Demo};
+use smart_treasury_client::{ix, keypair::save_keypair, pda, tx, Change};
+use smart_treasury_keeper::{
+    config::{resolve, FileConfig, KeeperConfig},
+    events::movements_in,
+    service,
+    store::Movement,
+};
+use smart_treasury_local_cluster::{ClusterConfig, LocalCluster};
+use solana_keypair::Keypair;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_signer::Signer;
+use std::{
+    path::PathBuf,
+    sync::atomic::{AtomicUsize, Ordering},
+    time::{Duration, Instant},
+};
+use tokio_util::sync::CancellationToken;
+
+const SLOT: Duration = Duration::from_millis(100);
+
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new() -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!("smart-treasury-keeper-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let path = std::env::temp_dir().join(name);
+        std::fs::create_dir_all(&path).expect("temporary directory");
+        Self(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A cluster with the demo treasury: the hot wallet (managed balance 1) sits at its
+/// target, min 2,000 and max 8,000 units, funded by the reserve then the venue.
+pub struct Env {
+    pub cluster: LocalCluster,
+    pub rpc: RpcClient,
+    pub demo: Demo,
+    pub dir: TempDir,
+}
+
+pub async fn env() -> Env {
+    let cluster = LocalCluster::start(ClusterConfig { slot_duration: SLOT, ..ClusterConfig::ephemeral() })
+        .await
+        .expect("the cluster starts");
+    let rpc = smart_treasury_client::connect(&cluster.rpc_url());
+    let dir = TempDir::new();
+    let demo = setup::build(&rpc, &cluster.faucet(), &dir.0).await.expect("the demo treasury is built");
+    Env { cluster, rpc, demo, dir }
+}
+
+impl Env {
+    pub fn hot_wallet_balance_id(&self) -> anchor_lang::prelude::Pubkey {
+        pda::managed_balance_pda(&self.demo.treasury, 1)
+    }
+
+    /// Settings for a keeper named `name`, with a funded key and its own store.
+    pub async fn keeper_settings(&self, name: &str) -> FileConfig {
+        let keeper = Keypair::new();
+        let keypair = self.dir.0.join(format!("{name}.json"));
+        save_keypair(&keeper, &keypair).expect("keeper key saved");
+        let fund = Change::new(
+            "fund keeper",
+            solana_system_interface::instruction::transfer(
+                &self.cluster.faucet().pubkey(),
+                &keeper.pubkey(),
+                5_000_000_000,
+            ),
+        );
+        tx::send(&self.rpc, &self.cluster.faucet(), vec![fund]).await.expect("keeper funded");
+        FileConfig {
+            rpc_url: Some(self.cluster.rpc_url()),
+            ws_url: Some(self.cluster.ws_url()),
+            keypair: Some(keypair),
+            treasury: Some(self.demo.treasury.to_string()),
+            store: Some(self.dir.0.join(format!("{name}.sqlite"))),
+            cycle_ms: Some(100),
+            discovery_interval_s: Some(1),
+            ..FileConfig::default()
+        }
+    }
+
+    pub async fn keeper_config(&self, name: &str) -> KeeperConfig {
+        resolve(self.keeper_settings(name).await, FileConfig::default()).expect("valid keeper settings")
+    }
+
+    /// The hot wallet's balance; retried, since fault tests make the RPC fail on purpose.
+    pub async fn hot_balance(&self) -> u64 {
+        for _ in 0..50 {
+            if let Ok(account) = smart_treasury_client::read::token_account(&self.rpc, &self.demo.hot_vault).await {
+                return account.amount;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the hot vault could not be read");
+    }
+
+    /// Pays customers out of the hot wallet (as the authority) until it holds `balance`.
+    pub async fn pay_out_to(&self, balance: u64) {
+        let current = self.hot_balance().await;
+        assert!(current > balance, "hot wallet holds {current}, cannot pay out down to {balance}");
+        let withdraw =
+            ix::withdraw(self.demo.authority.pubkey(), self.demo.customer, self.demo.hot_wallet(), current - balance);
+        tx::send(&self.rpc, &self.demo.authority, vec![Change::new("payout", withdraw)]).await.expect("payout lands");
+    }
+
+    /// The hot wallet's movements as the chain records them, oldest first.
+    pub async fn hot_wallet_movements(&self) -> Vec<Movement> {
+        let address = self.hot_wallet_balance_id();
+        let signatures = self.rpc.get_signatures_for_address(&address).await.expect("signatures");
+        let mut movements = Vec::new();
+        for entry in signatures.iter().rev().filter(|entry| entry.err.is_none()) {
+            let signature = entry.signature.parse().expect("signature");
+            let config = solana_rpc_client_api::config::RpcTransactionConfig {
+                encoding: Some(solana_transaction_status_client_types::UiTransactionEncoding::Base64),
+                commitment: Some(solana_commitment_config::CommitmentConfig::confirmed()),
+                max_supported_transaction_version: Some(0),
+            };
+            let tx = self.rpc.get_transaction_with_config(&signature, config).await.expect("transaction");
+            movements.extend(
+                movements_in(&entry.signature, &tx)
+                    .into_iter()
+                    .filter(|movement| movement.managed_balance == address.to_string()),
+            );
+        }
+        movements
+    }
+}
+
+/// A keeper running in this process until the token fires.
+pub fn start(config: KeeperConfig) -> (tokio::task::JoinHandle<anyhow::Result<()>>, CancellationToken) {
+    let shutdown = CancellationToken::new();
+    (tokio::spawn(service::run(config, shutdown.clone())), shutdown)
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+pub async fn eventually<F, Fut>(timeout: Duration, what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    while !condition().await {
+        assert!(started.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits a few slots for anything still in flight to land.
+pub async fn settle() {
+    tokio::time::sleep(SLOT * 20).await;
+}
