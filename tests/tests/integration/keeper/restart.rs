@@ -7,15 +7,36 @@ use smart_treasury_keeper::{
     store::{ActionStatus, Store},
 };
 use smart_treasury_local_cluster::FaultConfig;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 const MIN: u64 = 2_000_000_000;
 const TARGET: u64 = 5_000_000_000;
 const CHILD_CONFIG: &str = "SMART_TREASURY_KEEPER_CHILD_CONFIG";
 
+/// A keeper process, killed when dropped so a failing test leaves none behind.
+struct KeeperProcess(Child);
+
+impl KeeperProcess {
+    /// SIGKILL, as a crash or an operator's `kill -9` would.
+    fn kill(&mut self) -> std::io::Result<()> {
+        self.0.kill()
+    }
+
+    fn wait(&mut self) -> std::io::Result<std::process::ExitStatus> {
+        self.0.wait()
+    }
+}
+
+impl Drop for KeeperProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The keeper as a separate process: this test binary, running only `keeper_child`,
 /// its output appended to `log`.
-fn spawn_keeper(config: &std::path::Path, log: &std::path::Path) -> Child {
+fn spawn_keeper(config: &std::path::Path, log: &std::path::Path) -> KeeperProcess {
     let output = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("log file");
     Command::new(std::env::current_exe().expect("test binary"))
         .args(["keeper::restart::keeper_child", "--exact", "--ignored", "--nocapture"])
@@ -23,6 +44,7 @@ fn spawn_keeper(config: &std::path::Path, log: &std::path::Path) -> Child {
         .stdout(output.try_clone().expect("log file"))
         .stderr(output)
         .spawn()
+        .map(KeeperProcess)
         .expect("the keeper process starts")
 }
 
