@@ -32,7 +32,9 @@ impl SourceState {
 /// Indices of `sources` in draw order: enabled ones only, ascending priority.
 pub(crate) fn draw_order(sources: &[SourceState]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..sources.len()).filter(|&i| sources[i].enabled).collect();
-    order.sort_by_key(|&i| sources[i].priority);
+    // Ties keep their index order, as a stable sort would; the stable sort's 4 KiB stack
+    // buffer does not fit an SBF stack frame.
+    order.sort_unstable_by_key(|&i| (sources[i].priority, i));
     order
 }
 

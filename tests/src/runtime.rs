@@ -62,7 +62,10 @@ pub fn program_test() -> ProgramTest {
     match sbf_dir {
         Some(dir) => {
             let wanted = std::fs::canonicalize(dir.join("smart_treasury.so")).unwrap_or_else(|error| {
-                panic!("SMART_TREASURY_SBF: {}/smart_treasury.so: {error}; build it with scripts/build-sbf", dir.display())
+                panic!(
+                    "SMART_TREASURY_SBF: {}/smart_treasury.so: {error}; build it with scripts/build-sbf",
+                    dir.display()
+                )
             });
             let found = solana_program_test::find_file("smart_treasury.so").and_then(|f| std::fs::canonicalize(f).ok());
             assert_eq!(found.as_ref(), Some(&wanted), "SBF_OUT_DIR or BPF_OUT_DIR points at another build");

@@ -206,14 +206,26 @@ pub struct ManagedBalanceChanged {
 /// `emit_cpi!` for code that holds the event authority instead of `ctx`: a self-CPI
 /// whose data is the event tag, the event's discriminator and its fields.
 pub fn emit_event<E: Event>(event_authority: &AccountInfo, event: &E) -> Result<()> {
-    let data: Vec<u8> = anchor_lang::event::EVENT_IX_TAG_LE.iter().copied().chain(event.data()).collect();
-    let ix =
-        Instruction::new_with_bytes(crate::ID, &data, vec![AccountMeta::new_readonly(event_authority.key(), true)]);
+    // Serialised straight into the instruction's buffer: collecting the tag and
+    // `event.data()` byte by byte cost about 1,000-2,000 CU per event on SBF.
+    let mut data = Vec::with_capacity(EVENT_DATA_CAPACITY);
+    data.extend_from_slice(anchor_lang::event::EVENT_IX_TAG_LE);
+    data.extend_from_slice(E::DISCRIMINATOR);
+    event.serialize(&mut data).map_err(|_| error!(ErrorCode::InstructionDidNotSerialize))?;
+    let ix = Instruction {
+        program_id: crate::ID,
+        accounts: vec![AccountMeta::new_readonly(event_authority.key(), true)],
+        data,
+    };
     let bump = [crate::EVENT_AUTHORITY_AND_BUMP.1];
     let seeds: &[&[u8]] = &[b"__event_authority", &bump];
     anchor_lang::solana_program::program::invoke_signed(&ix, core::slice::from_ref(event_authority), &[seeds])?;
     Ok(())
 }
+
+/// Room for the largest event (a top-up across eight sources, about 600 bytes), so the
+/// buffer never grows.
+const EVENT_DATA_CAPACITY: usize = 1024;
 
 /// Slot and unix time, read once per instruction.
 pub fn now() -> Result<(u64, i64)> {

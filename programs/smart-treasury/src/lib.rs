@@ -2,12 +2,18 @@
 //! operational balances funded, enforced on-chain. Keepers crank; the program decides
 //! what may move, when, and how much.
 
+// The upstream-LLVM SBF build defines its 128-bit helpers with LLVM's own ABI.
+#![cfg_attr(target_arch = "bpf", feature(abi_unadjusted))]
+#![cfg_attr(target_arch = "bpf", allow(internal_features))]
+
 use anchor_lang::prelude::*;
 
 pub mod constants;
 pub mod error;
 pub mod events;
 pub mod instructions;
+#[cfg(target_arch = "bpf")]
+mod sbf_int128;
 pub mod state;
 pub mod token;
 
