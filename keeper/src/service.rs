@@ -16,9 +16,12 @@ use crate::{
 };
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result};
+use futures_util::{StreamExt, TryStreamExt};
 use smart_treasury_client::{keypair::load_keypair, read};
+use solana_account_decoder_client_types::{UiAccount, UiAccountEncoding};
 use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_rpc_client_api::config::RpcAccountInfoConfig;
 use solana_signer::Signer;
 use std::{
     str::FromStr,
@@ -176,7 +179,7 @@ async fn recover(shared: &Shared) -> Result<()> {
 }
 
 /// Loads the treasury's managed balances (getProgramAccounts).
-async fn discover(shared: &Shared) -> Result<()> {
+pub async fn discover(shared: &Shared) -> Result<()> {
     let started = Instant::now();
     let discovered = read::managed_balances(&shared.rpc, &shared.treasury).await?;
     shared.metrics.observe_rpc("getProgramAccounts", started.elapsed().as_secs_f64());
@@ -196,13 +199,53 @@ async fn discovery_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Res
     }
 }
 
+/// getMultipleAccounts takes at most 100 addresses.
+const ACCOUNTS_PER_READ: usize = 100;
+/// Batched reads in flight at once. A 10,000-balance fleet takes 101 reads: one after
+/// the other, a remote node's latency alone (20 ms each) would exceed a one-second cycle.
+const READS_IN_FLIGHT: usize = 8;
+
+/// Token accounts in concurrent batches of 100, in order; `None` where absent. Asks for
+/// plain base64: the client's default (base64+zstd) costs the node a compression and this
+/// process a fresh decoder per 165-byte account.
+async fn token_accounts(shared: &Shared, addresses: &[Pubkey]) -> Result<Vec<Option<read::TokenAccount>>> {
+    let config = RpcAccountInfoConfig {
+        encoding: Some(UiAccountEncoding::Base64),
+        commitment: Some(shared.rpc.commitment()),
+        ..RpcAccountInfoConfig::default()
+    };
+    let reads: Vec<_> = addresses
+        .chunks(ACCOUNTS_PER_READ)
+        .map(|chunk| {
+            let (chunk, config, rpc, metrics) =
+                (chunk.to_vec(), config.clone(), shared.rpc.clone(), shared.metrics.clone());
+            async move {
+                let started = Instant::now();
+                let accounts = rpc
+                    .get_multiple_ui_accounts_with_config(&chunk, config)
+                    .await
+                    .map_err(|error| read::rpc_error(&rpc, error))?
+                    .value;
+                metrics.observe_rpc("getMultipleAccounts", started.elapsed().as_secs_f64());
+                let parse = |(address, account): (&Pubkey, Option<UiAccount>)| -> Result<Option<read::TokenAccount>> {
+                    let Some(account) = account else { return Ok(None) };
+                    let account = account
+                        .decode::<solana_account::Account>()
+                        .with_context(|| format!("the RPC returned undecodable data for {address}"))?;
+                    Ok(Some(read::parse_token_account(*address, account.owner, &account.data)?))
+                };
+                chunk.iter().zip(accounts).map(parse).collect::<Result<Vec<_>>>()
+            }
+        })
+        .collect();
+    let batches: Vec<Vec<_>> = futures_util::stream::iter(reads).buffered(READS_IN_FLIGHT).try_collect().await?;
+    Ok(batches.into_iter().flatten().collect())
+}
+
 /// Reads every watched token account in batches and records destination samples.
 pub async fn reconcile(shared: &Shared) -> Result<()> {
     let addresses: Vec<Pubkey> = shared.fleet.read().await.watched_accounts().into_iter().collect();
-    let started = Instant::now();
-    let accounts = read::token_accounts(&shared.rpc, &addresses).await?;
-    let batches = addresses.len().div_ceil(100).max(1) as f64;
-    shared.metrics.observe_rpc("getMultipleAccounts", started.elapsed().as_secs_f64() / batches);
+    let accounts = token_accounts(shared, &addresses).await?;
     let slot = shared.rpc.get_slot().await.unwrap_or(0);
     let now = unix_now();
     let mut fleet = shared.fleet.write().await;
@@ -216,12 +259,14 @@ pub async fn reconcile(shared: &Shared) -> Result<()> {
             }
         }
     }
-    let store = shared.store();
-    for (address, tracked) in &fleet.balances {
-        if let Some(account) = fleet.accounts.get(&tracked.managed.destination) {
-            store.record_sample(&address.to_string(), slot, now, account.amount)?;
-        }
-    }
+    let samples: Vec<(String, u64)> = fleet
+        .balances
+        .iter()
+        .filter_map(|(address, tracked)| {
+            fleet.accounts.get(&tracked.managed.destination).map(|account| (address.to_string(), account.amount))
+        })
+        .collect();
+    shared.store().record_samples(samples.iter().map(|(key, amount)| (key.as_str(), *amount)), slot, now)?;
     Ok(())
 }
 
@@ -251,6 +296,11 @@ async fn cycle_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<
     }
 }
 
+/// Forecast refits one cycle may spend. Every forecast goes stale at the same bucket
+/// boundary, and refitting a large fleet's all at once stalls the cycle, and every
+/// breach waiting on it, for minutes (10,000 balances: ~2.5 minutes on two cores).
+pub const FORECAST_BUDGET: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// One watch + plan pass over the fleet; cranks run in the background.
 pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
     reconcile(shared).await?;
@@ -267,6 +317,7 @@ pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
     };
     {
         let mut fleet = shared.fleet.write().await;
+        let mut forecasting = std::time::Duration::ZERO;
         let addresses: Vec<Pubkey> = fleet.balances.keys().copied().collect();
         for address in addresses {
             let Some(view) = fleet.view(&address) else { continue };
@@ -275,17 +326,24 @@ pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
             let current_bucket = now.div_euclid(bucket);
             // Re-forecast once per bucket: the history only changes bucket by bucket.
             let stale = fleet.balances[&address].forecast.as_ref().is_none_or(|(made, _)| *made != current_bucket);
-            if stale {
+            if stale && forecasting < FORECAST_BUDGET {
+                let started = Instant::now();
                 let history_buckets = (shared.config.forecast.weekly_period * 4) as i64;
                 let from = (current_bucket - history_buckets) * bucket;
                 let history = shared.store().flow_history(&key, bucket, from, current_bucket * bucket)?;
                 let first = history.iter().position(|flow| *flow != 0.0).unwrap_or(history.len());
                 let forecast = forecast_net_flow(&history[first..], &shared.config.forecast);
                 fleet.balances.get_mut(&address).expect("tracked").forecast = Some((current_bucket, forecast));
+                forecasting += started.elapsed();
             }
             let tracked = fleet.balances.get_mut(&address).expect("tracked");
-            let forecast = &tracked.forecast.as_ref().expect("forecast made").1;
-            let outlook = breach_outlook(view.balance, view.thresholds.min, forecast);
+            // Past the budget, a balance keeps its last forecast, or has none yet: the
+            // threshold rules still apply, only a forecast top-up waits.
+            let method = tracked.forecast.as_ref().map(|(_, forecast)| forecast.method);
+            let outlook = tracked
+                .forecast
+                .as_ref()
+                .map(|(_, forecast)| breach_outlook(view.balance, view.thresholds.min, forecast));
             let labels = || vec![("managed_balance", key.clone()), ("name", name.clone())];
             shared.metrics.set_gauge(
                 "smart_treasury_balance",
@@ -299,18 +357,20 @@ pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
                 labels(),
                 f64::from(view.thresholds.health_bps(view.balance)),
             );
-            shared.metrics.set_gauge(
-                "smart_treasury_forecast_breach_probability",
-                "Forecast probability of falling below min within the horizon",
-                labels(),
-                outlook.breach_probability,
-            );
-            shared.metrics.set_gauge(
-                "smart_treasury_forecast_amount_needed",
-                "Tokens needed to stay above min over the horizon (pessimistic)",
-                labels(),
-                outlook.amount_needed as f64,
-            );
+            if let Some(outlook) = &outlook {
+                shared.metrics.set_gauge(
+                    "smart_treasury_forecast_breach_probability",
+                    "Forecast probability of falling below min within the horizon",
+                    labels(),
+                    outlook.breach_probability,
+                );
+                shared.metrics.set_gauge(
+                    "smart_treasury_forecast_amount_needed",
+                    "Tokens needed to stay above min over the horizon (pessimistic)",
+                    labels(),
+                    outlook.amount_needed as f64,
+                );
+            }
             if status_due {
                 let seconds = |buckets: Option<f64>| buckets.map(|b| (b * bucket as f64).round() as i64);
                 tracing::info!(
@@ -319,15 +379,15 @@ pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
                     min = view.thresholds.min,
                     target = view.thresholds.target,
                     health_pct = f64::from(view.thresholds.health_bps(view.balance)) / 100.0,
-                    forecast = ?forecast.method,
-                    breach_probability = format!("{:.2}", outlook.breach_probability),
-                    breach_in_s = ?seconds(outlook.pessimistic_buckets),
-                    needed = outlook.amount_needed,
+                    forecast = method.map(tracing::field::debug),
+                    breach_probability = outlook.as_ref().map(|o| format!("{:.2}", o.breach_probability)),
+                    breach_in_s = ?seconds(outlook.as_ref().and_then(|o| o.pessimistic_buckets)),
+                    needed = outlook.as_ref().map(|o| o.amount_needed),
                     "status"
                 );
             }
-            let action = plan(&view, Some(&outlook), now, &shared.config.planner);
-            tracked.outlook = Some(outlook);
+            let action = plan(&view, outlook.as_ref(), now, &shared.config.planner);
+            tracked.outlook = outlook;
             if let Some(crank) = crank_for(shared.keeper, address, &tracked.managed, &action) {
                 cranks.push((crank, action));
             }

@@ -142,6 +142,24 @@ impl Store {
         Ok(())
     }
 
+    /// Records balances seen at one slot in one transaction: one commit, not one per row.
+    pub fn record_samples<'a>(
+        &self,
+        samples: impl IntoIterator<Item = (&'a str, u64)>,
+        slot: u64,
+        unix_timestamp: i64,
+    ) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        {
+            let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO balance_sample VALUES (?1, ?2, ?3, ?4)")?;
+            for (managed_balance, balance) in samples {
+                insert.execute(params![managed_balance, slot as i64, unix_timestamp, balance as i64])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn sample_count(&self, managed_balance: &str) -> Result<u64> {
         let count: i64 = self.conn.query_row(
             "SELECT COUNT(*) FROM balance_sample WHERE managed_balance = ?1",
@@ -198,16 +216,16 @@ impl Store {
         anyhow::ensure!(bucket_seconds > 0 && to >= from, "invalid flow window");
         let buckets = ((to - from) / bucket_seconds) as usize;
         let mut closing: Vec<Option<i64>> = vec![None; buckets];
+        // Cached statements: a fleet's re-forecast runs these once per managed balance.
         let mut opening: Option<i64> = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT balance FROM balance_sample WHERE managed_balance = ?1 AND unix_timestamp < ?2
                  ORDER BY unix_timestamp DESC, slot DESC LIMIT 1",
-                params![managed_balance, from],
-                |row| row.get(0),
-            )
+            )?
+            .query_row(params![managed_balance, from], |row| row.get(0))
             .optional()?;
-        let mut samples = self.conn.prepare(
+        let mut samples = self.conn.prepare_cached(
             "SELECT unix_timestamp, balance FROM balance_sample
              WHERE managed_balance = ?1 AND unix_timestamp >= ?2 AND unix_timestamp < ?3 ORDER BY unix_timestamp, slot",
         )?;
@@ -218,7 +236,7 @@ impl Store {
             closing[((timestamp - from) / bucket_seconds) as usize] = Some(balance);
         }
         let mut moved = vec![0i64; buckets];
-        let mut movements = self.conn.prepare(
+        let mut movements = self.conn.prepare_cached(
             "SELECT unix_timestamp, amount FROM movement
              WHERE managed_balance = ?1 AND unix_timestamp >= ?2 AND unix_timestamp < ?3",
         )?;
@@ -363,6 +381,18 @@ mod tests {
             assert_eq!(opener.join().unwrap().unwrap(), MIGRATIONS.len());
         }
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn samples_recorded_together_read_back_as_single_ones() {
+        let store = Store::in_memory().unwrap();
+        store.record_samples([("a", 1_000), ("b", 50)], 1, 95).unwrap();
+        store.record_samples([("a", 700), ("b", 50)], 2, 105).unwrap();
+        // A second sample at the same slot is ignored, as `record_sample` ignores it.
+        store.record_samples([("a", 1)], 2, 106).unwrap();
+        assert_eq!(store.sample_count("a").unwrap(), 2);
+        assert_eq!(store.flow_history("a", 10, 100, 110).unwrap(), vec![-300.0]);
+        assert_eq!(store.flow_history("b", 10, 100, 110).unwrap(), vec![0.0]);
     }
 
     #[test]

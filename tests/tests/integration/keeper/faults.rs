@@ -11,7 +11,9 @@ const TARGET: u64 = 5_000_000_000;
 #[tokio::test]
 async fn flaky_rpc_dropped_sends_and_expiring_blockhashes_still_land_one_top_up() {
     let env = env().await;
-    let config = env.keeper_config("keeper").await;
+    // A need the keeper gave up on under faults re-opens after a second, not thirty.
+    let settings = FileConfig { retry_after_s: Some(1), ..env.keeper_settings("keeper").await };
+    let config = resolve(settings, FileConfig::default()).expect("settings");
     let faults = env.cluster.faults();
     faults
         .set(FaultConfig {
@@ -39,7 +41,7 @@ async fn flaky_rpc_dropped_sends_and_expiring_blockhashes_still_land_one_top_up(
         }
     }
     assert!(paid, "the payout never landed");
-    eventually(Duration::from_secs(90), "the hot wallet back at target", || async {
+    eventually(Duration::from_secs(120), "the hot wallet back at target", || async {
         env.hot_balance().await == TARGET
     })
     .await;
