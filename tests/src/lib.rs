@@ -9,12 +9,14 @@ pub mod fixture;
 pub mod governance;
 pub mod ix;
 pub mod runtime;
+pub mod temp_dir;
 pub mod tokens;
 
 pub use errors::*;
 pub use events::*;
 pub use fixture::*;
 pub use runtime::*;
+pub use temp_dir::TempDir;
 pub use tokens::*;
 pub mod movement;
 pub use movement::*;

@@ -11,7 +11,7 @@ async fn the_demo_treasury_matches_its_file_and_the_workload_pays_out_through_th
     let cluster =
         LocalCluster::start(ClusterConfig { slot_duration: super::SLOT, ..ClusterConfig::ephemeral() }).await.unwrap();
     let rpc = smart_treasury_client::connect(&cluster.rpc_url());
-    let dir = super::TempDir::new();
+    let dir = super::TempDir::new("smart-treasury-cli");
     let demo = setup::build(&rpc, &cluster.faucet(), &dir.0).await.expect("the demo builds");
 
     let url = cluster.rpc_url();

@@ -10,34 +10,12 @@ mod migrations;
 use serde_json::Value;
 use smart_treasury_cli::demo::setup::{self, World};
 use smart_treasury_local_cluster::{ClusterConfig, LocalCluster};
+use smart_treasury_tests::TempDir;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
-use std::{
-    path::PathBuf,
-    sync::atomic::{AtomicUsize, Ordering},
-    time::Duration,
-};
+use std::time::Duration;
 
 /// Short slots keep the tests quick; confirmation still takes a real slot.
 const SLOT: Duration = Duration::from_millis(50);
-
-/// A fresh directory under the system's temporary one, removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!("smart-treasury-cli-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-        let path = std::env::temp_dir().join(name);
-        std::fs::create_dir_all(&path).expect("temporary directory");
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A cluster, and the demo's keys, mint, venue and treasury file, with no treasury yet.
 pub struct Env {
@@ -52,7 +30,7 @@ pub async fn env() -> Env {
         .await
         .expect("the cluster starts");
     let rpc = smart_treasury_client::connect(&cluster.rpc_url());
-    let dir = TempDir::new();
+    let dir = TempDir::new("smart-treasury-cli");
     let world = setup::prepare(&rpc, &cluster.faucet(), &dir.0).await.expect("the demo world is prepared");
     Env { cluster, rpc, world, dir }
 }

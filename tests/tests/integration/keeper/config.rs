@@ -11,7 +11,7 @@ async fn keeper_run(args: &[&str]) -> String {
 
 #[tokio::test]
 async fn a_bad_config_file_names_its_line_and_field() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("smart-treasury-keeper");
     let path = dir.0.join("keeper.toml");
     std::fs::write(&path, "treasury = \"HLXACGiPB9Px2XdETqEYgwCLqB3DtuMA9WMDsTDpbTnH\"\ncycle_ms = -5\n").unwrap();
     let error = keeper_run(&["--config", path.to_str().unwrap()]).await;

@@ -17,35 +17,17 @@ use smart_treasury_keeper::{
     store::Movement,
 };
 use smart_treasury_local_cluster::{ClusterConfig, LocalCluster};
+use smart_treasury_tests::TempDir;
 use solana_keypair::Keypair;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_signer::Signer;
 use std::{
     path::PathBuf,
-    sync::atomic::{AtomicUsize, Ordering},
     time::{Duration, Instant},
 };
 use tokio_util::sync::CancellationToken;
 
 const SLOT: Duration = Duration::from_millis(100);
-
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!("smart-treasury-keeper-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-        let path = std::env::temp_dir().join(name);
-        std::fs::create_dir_all(&path).expect("temporary directory");
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A cluster with the demo treasury: the hot wallet (managed balance 1) sits at its
 /// target, min 2,000 and max 8,000 units, funded by the reserve then the venue.
@@ -61,7 +43,7 @@ pub async fn env() -> Env {
         .await
         .expect("the cluster starts");
     let rpc = smart_treasury_client::connect(&cluster.rpc_url());
-    let dir = TempDir::new();
+    let dir = TempDir::new("smart-treasury-keeper");
     let demo = setup::build(&rpc, &cluster.faucet(), &dir.0).await.expect("the demo treasury is built");
     Env { cluster, rpc, demo, dir }
 }
