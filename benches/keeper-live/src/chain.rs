@@ -1,0 +1,325 @@
+//! Building treasuries over RPC with ordinary transactions: the common part (a mint, a
+//! treasury, a destination pool and a funded reserve), and many instructions packed into
+//! as few transactions as fit, sent concurrently with progress.
+
+use anchor_lang::{
+    prelude::Pubkey,
+    solana_program::{instruction::Instruction, program_pack::Pack, system_instruction},
+};
+use anchor_spl::token_2022::spl_token_2022::{
+    self,
+    state::{Account as SplAccount, Mint as SplMint},
+};
+use anyhow::{bail, Context, Result};
+use futures_util::{stream, StreamExt};
+use smart_treasury::{
+    instructions::{CreateManagedBalanceArgs, CreateTreasuryArgs, LinkSourceArgs},
+    state::{AutomationSettings, BalanceMode, CrankAccess},
+};
+use smart_treasury_client::{ix, pda, tx, Change};
+use solana_commitment_config::CommitmentConfig;
+use solana_keypair::Keypair;
+use solana_rpc_client::nonblocking::rpc_client::RpcClient;
+use solana_signature::Signature;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use std::{
+    sync::atomic::{AtomicUsize, Ordering},
+    time::{Duration, Instant},
+};
+
+pub const SPL_TOKEN: Pubkey = anchor_spl::token::ID;
+/// One whole token (6 decimals, as USDC).
+pub const UNIT: u64 = 1_000_000;
+pub const SOL: u64 = 1_000_000_000;
+pub const DESTINATION_POOL: u16 = 1;
+pub const RESERVE_POOL: u16 = 2;
+/// The most a transaction may take on the wire.
+const PACKET_BYTES: usize = 1_232;
+
+pub fn connect(url: &str) -> RpcClient {
+    RpcClient::new_with_commitment(url.to_string(), CommitmentConfig::confirmed())
+}
+
+/// A treasury with a destination pool, a reserve pool whose vault is funded, and the
+/// authority that pays for and signs everything.
+pub struct Base {
+    pub authority: Keypair,
+    pub treasury: Pubkey,
+    pub mint: Pubkey,
+    pub destination_pool: Pubkey,
+    pub destination_vault: Pubkey,
+    pub reserve_pool: Pubkey,
+    pub reserve_vault: Pubkey,
+}
+
+impl Base {
+    pub fn destination_vault_accounts(&self) -> ix::VaultAccounts {
+        ix::VaultAccounts {
+            treasury: self.treasury,
+            pool: self.destination_pool,
+            vault: self.destination_vault,
+            mint: self.mint,
+            token_program: SPL_TOKEN,
+        }
+    }
+}
+
+/// Funds a fresh authority from the faucet and builds the common part of a treasury:
+/// the mint (authority = the authority), the treasury, both pools and their vaults, and
+/// `reserve_funds` in the reserve vault.
+pub async fn base(rpc: &RpcClient, faucet: &Keypair, authority_sol: u64, reserve_funds: u64) -> Result<Base> {
+    let authority = Keypair::new();
+    let (create_key, mint) = (Keypair::new(), Keypair::new());
+    let a = authority.pubkey();
+    let treasury = pda::treasury_pda(&create_key.pubkey());
+    let destination_pool = pda::pool_pda(&treasury, DESTINATION_POOL);
+    let reserve_pool = pda::pool_pda(&treasury, RESERVE_POOL);
+    let destination_vault = pda::vault_address(&destination_pool, &mint.pubkey(), &SPL_TOKEN);
+    let reserve_vault = pda::vault_address(&reserve_pool, &mint.pubkey(), &SPL_TOKEN);
+    let fund = Change::new("fund authority", system_instruction::transfer(&faucet.pubkey(), &a, authority_sol * SOL));
+    tx::send(rpc, faucet, vec![fund]).await?;
+
+    let mint_rent = rpc.get_minimum_balance_for_rent_exemption(SplMint::LEN).await?;
+    let create_mint = Change {
+        summary: "create mint".into(),
+        instructions: vec![
+            system_instruction::create_account(&a, &mint.pubkey(), mint_rent, SplMint::LEN as u64, &SPL_TOKEN),
+            spl_token_2022::instruction::initialize_mint2(&SPL_TOKEN, &mint.pubkey(), &a, None, 6)?,
+        ],
+        co_signers: vec![mint.insecure_clone()],
+    };
+    let create_treasury = Change::new(
+        "create treasury",
+        ix::create_treasury(
+            a,
+            create_key.pubkey(),
+            CreateTreasuryArgs {
+                authority: a,
+                guardian: a,
+                crank_access: CrankAccess::Permissionless,
+                keepers: vec![],
+            },
+        ),
+    )
+    .with_co_signer(create_key);
+    let pools = Change {
+        summary: "create pools and vaults".into(),
+        instructions: vec![
+            ix::create_pool(a, a, treasury, DESTINATION_POOL, "destinations"),
+            ix::create_pool(a, a, treasury, RESERVE_POOL, "reserve"),
+            ix::create_vault(a, a, treasury, destination_pool, mint.pubkey(), SPL_TOKEN),
+            ix::create_vault(a, a, treasury, reserve_pool, mint.pubkey(), SPL_TOKEN),
+        ],
+        co_signers: vec![],
+    };
+    let fund_reserve = Change::new(
+        "fund the reserve",
+        spl_token_2022::instruction::mint_to(&SPL_TOKEN, &mint.pubkey(), &reserve_vault, &a, &[], reserve_funds)?,
+    );
+    tx::send(rpc, &authority, vec![create_mint, create_treasury, pools, fund_reserve]).await?;
+    Ok(Base {
+        authority,
+        treasury,
+        mint: mint.pubkey(),
+        destination_pool,
+        destination_vault,
+        reserve_pool,
+        reserve_vault,
+    })
+}
+
+/// Thresholds and automation of a managed balance, and its one source (the reserve).
+#[derive(Clone, Copy, Debug)]
+pub struct BalanceSettings {
+    pub min: u64,
+    pub target: u64,
+    pub max: u64,
+    pub automation: AutomationSettings,
+    pub reserve_floor: u64,
+}
+
+/// Creates managed balance `id` on `destination` and links the reserve as its source.
+pub fn managed_balance(base: &Base, id: u32, name: &str, destination: Pubkey, s: &BalanceSettings) -> Vec<Instruction> {
+    let a = base.authority.pubkey();
+    let address = pda::managed_balance_pda(&base.treasury, id);
+    vec![
+        ix::create_managed_balance(
+            a,
+            a,
+            base.treasury,
+            destination,
+            base.destination_pool,
+            base.mint,
+            SPL_TOKEN,
+            CreateManagedBalanceArgs {
+                id,
+                name: name.to_string(),
+                min: s.min,
+                target: s.target,
+                max: s.max,
+                mode: BalanceMode::Threshold,
+                automation: s.automation,
+                enabled: true,
+            },
+        ),
+        ix::link_source(
+            a,
+            base.treasury,
+            address,
+            base.reserve_vault,
+            base.reserve_pool,
+            LinkSourceArgs { priority: 1, reserve_floor: s.reserve_floor, enabled: true },
+        ),
+    ]
+}
+
+/// A token account of `owner` at an address derived from the authority and `seed` (no
+/// extra signature per account), holding `amount` freshly minted.
+pub fn seeded_token_account(
+    base: &Base,
+    seed: &str,
+    owner: &Pubkey,
+    rent: u64,
+    amount: u64,
+) -> Result<(Pubkey, Vec<Instruction>)> {
+    let a = base.authority.pubkey();
+    let address = Pubkey::create_with_seed(&a, seed, &SPL_TOKEN)?;
+    let mut instructions = vec![
+        system_instruction::create_account_with_seed(&a, &address, &a, seed, rent, SplAccount::LEN as u64, &SPL_TOKEN),
+        spl_token_2022::instruction::initialize_account3(&SPL_TOKEN, &address, &base.mint, owner)?,
+    ];
+    if amount > 0 {
+        instructions.push(spl_token_2022::instruction::mint_to(&SPL_TOKEN, &base.mint, &address, &a, &[], amount)?);
+    }
+    Ok((address, instructions))
+}
+
+pub async fn token_account_rent(rpc: &RpcClient) -> Result<u64> {
+    Ok(rpc.get_minimum_balance_for_rent_exemption(SplAccount::LEN).await?)
+}
+
+/// Packs groups of instructions (a group never splits) into as few transactions, paid
+/// and signed by `payer` alone, as fit in a packet.
+pub fn pack(payer: &Pubkey, groups: Vec<Vec<Instruction>>) -> Result<Vec<Vec<Instruction>>> {
+    let size = |instructions: &[Instruction]| -> Result<usize> {
+        let mut tx = Transaction::new_with_payer(instructions, Some(payer));
+        tx.signatures = vec![Signature::default(); usize::from(tx.message.header.num_required_signatures)];
+        Ok(bincode::serialized_size(&tx)? as usize)
+    };
+    let mut packed: Vec<Vec<Instruction>> = Vec::new();
+    let mut current: Vec<Instruction> = Vec::new();
+    for group in groups {
+        let mut candidate = current.clone();
+        candidate.extend(group.iter().cloned());
+        if size(&candidate)? <= PACKET_BYTES {
+            current = candidate;
+            continue;
+        }
+        if current.is_empty() {
+            bail!("one group of {} instructions does not fit in a transaction", group.len());
+        }
+        packed.push(std::mem::replace(&mut current, group));
+    }
+    if !current.is_empty() {
+        packed.push(current);
+    }
+    Ok(packed)
+}
+
+/// Sends every transaction (`in_flight` at a time, each preflighted, so a refusal stops
+/// the run with its reason), then waits until all are confirmed. Prints progress.
+pub async fn send_all(
+    rpc: &RpcClient,
+    payer: &Keypair,
+    transactions: Vec<Vec<Instruction>>,
+    what: &str,
+    in_flight: usize,
+) -> Result<()> {
+    let total = transactions.len();
+    let started = Instant::now();
+    let done = AtomicUsize::new(0);
+    let last_report = std::sync::Mutex::new(Instant::now());
+    let blockhash = tokio::sync::Mutex::new((rpc.get_latest_blockhash().await?, Instant::now()));
+    let signatures: Vec<Result<Signature>> = stream::iter(transactions)
+        .map(|instructions| {
+            let (done, last_report, blockhash) = (&done, &last_report, &blockhash);
+            async move {
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    // A blockhash lives ~60 s at 400 ms slots; refresh it well before.
+                    let recent = {
+                        let mut cached = blockhash.lock().await;
+                        if cached.1.elapsed() > Duration::from_secs(10) {
+                            *cached = (rpc.get_latest_blockhash().await?, Instant::now());
+                        }
+                        cached.0
+                    };
+                    let tx = Transaction::new_signed_with_payer(&instructions, Some(&payer.pubkey()), &[payer], recent);
+                    match rpc.send_transaction(&tx).await {
+                        Ok(signature) => {
+                            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                            let mut last = last_report.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                            if last.elapsed() >= Duration::from_secs(2) || finished == total {
+                                *last = Instant::now();
+                                let rate = finished as f64 / started.elapsed().as_secs_f64();
+                                eprintln!("  {what}: {finished}/{total} transactions sent ({rate:.0}/s)");
+                            }
+                            return Ok(signature);
+                        }
+                        // Transport hiccups are retried; a program refusal is not.
+                        Err(error) if error.get_transaction_error().is_none() && attempt < 5 => {
+                            tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+                        }
+                        Err(error) => return Err(anyhow::Error::new(error).context(format!("{what}: sending"))),
+                    }
+                }
+            }
+        })
+        .buffer_unordered(in_flight)
+        .collect()
+        .await;
+    let signatures: Vec<Signature> = signatures.into_iter().collect::<Result<_>>()?;
+    confirm_all(rpc, &signatures, what).await?;
+    eprintln!("  {what}: {total} transactions confirmed in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Waits until every signature is confirmed; fails on the first that failed.
+pub async fn confirm_all(rpc: &RpcClient, signatures: &[Signature], what: &str) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut pending: Vec<Signature> = signatures.to_vec();
+    while !pending.is_empty() {
+        let mut still = Vec::new();
+        for chunk in pending.chunks(256) {
+            let statuses = rpc.get_signature_statuses(chunk).await?.value;
+            for (signature, status) in chunk.iter().zip(statuses) {
+                match status {
+                    Some(status) if status.err.is_some() => {
+                        bail!("{what}: transaction {signature} failed: {:?}", status.err)
+                    }
+                    Some(status) if status.satisfies_commitment(CommitmentConfig::confirmed()) => {}
+                    _ => still.push(*signature),
+                }
+            }
+        }
+        pending = still;
+        if !pending.is_empty() {
+            if Instant::now() > deadline {
+                bail!("{what}: {} transactions not confirmed after 120 s", pending.len());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    Ok(())
+}
+
+/// Sends SOL from `from` to a new keypair, written to `path` for the keeper.
+pub async fn funded_keypair(rpc: &RpcClient, from: &Keypair, lamports: u64, path: &std::path::Path) -> Result<Keypair> {
+    let keeper = Keypair::new();
+    smart_treasury_client::keypair::save_keypair(&keeper, path).context("saving the keeper keypair")?;
+    let fund = Change::new("fund keeper", system_instruction::transfer(&from.pubkey(), &keeper.pubkey(), lamports));
+    tx::send(rpc, from, vec![fund]).await?;
+    Ok(keeper)
+}
