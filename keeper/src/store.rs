@@ -7,7 +7,8 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 
 /// Schema steps, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &["CREATE TABLE balance_sample (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE balance_sample (
         managed_balance TEXT NOT NULL,
         slot INTEGER NOT NULL,
         unix_timestamp INTEGER NOT NULL,
@@ -38,7 +39,10 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE balance_sample (
         created_at INTEGER NOT NULL,
         updated_at INTEGER NOT NULL
     );
-    CREATE INDEX action_by_status ON action (status);"];
+    CREATE INDEX action_by_status ON action (status);",
+    // Forecast history reads a balance's samples by time.
+    "CREATE INDEX balance_sample_by_time ON balance_sample (managed_balance, unix_timestamp);",
+];
 
 /// A movement the program made, read from its events.
 #[derive(Clone, Debug, PartialEq, Eq)]
