@@ -80,7 +80,7 @@ pub(crate) fn execute(
 }
 
 /// The runtime's raw token balance in the ledger's shape.
-fn token_balance(info: SvmTokenInfo) -> TransactionTokenBalance {
+pub(crate) fn token_balance(info: SvmTokenInfo) -> TransactionTokenBalance {
     TransactionTokenBalance {
         account_index: info.account_index,
         mint: info.mint.to_string(),

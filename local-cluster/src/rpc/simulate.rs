@@ -10,8 +10,7 @@ use crate::{
     },
 };
 use jsonrpc_core::{Error, MetaIoHandler};
-use solana_account_decoder::parse_account_data::SplTokenAdditionalDataV2;
-use solana_account_decoder::{parse_token::token_amount_to_ui_amount_v3, UiAccountEncoding};
+use solana_account_decoder::UiAccountEncoding;
 use solana_rpc_client_types::{
     config::RpcSimulateTransactionConfig,
     response::{RpcBlockhash, RpcSimulateTransactionResult, UiLoadedAddresses, UiTransactionTokenBalance},
@@ -19,7 +18,7 @@ use solana_rpc_client_types::{
 use solana_runtime::bank::{Bank, TransactionSimulationResult};
 use solana_svm::transaction_balances::SvmTokenInfo;
 use solana_transaction_error::TransactionError;
-use solana_transaction_status::{map_inner_instructions, parse_ui_inner_instructions, TransactionTokenBalance};
+use solana_transaction_status::{map_inner_instructions, parse_ui_inner_instructions};
 use std::{collections::HashMap, sync::Arc};
 
 pub(crate) fn register(io: &mut MetaIoHandler<Arc<Node>>) {
@@ -132,15 +131,5 @@ pub(crate) fn result_of(simulation: TransactionSimulationResult, tx: &SanitizedT
 }
 
 fn ui_token_balance(info: SvmTokenInfo) -> UiTransactionTokenBalance {
-    TransactionTokenBalance {
-        account_index: info.account_index,
-        mint: info.mint.to_string(),
-        ui_token_amount: token_amount_to_ui_amount_v3(
-            info.amount,
-            &SplTokenAdditionalDataV2::with_decimals(info.decimals),
-        ),
-        owner: info.owner.to_string(),
-        program_id: info.program_id.to_string(),
-    }
-    .into()
+    crate::node::execute::token_balance(info).into()
 }
