@@ -3,6 +3,7 @@
 
 pub mod config_checks;
 pub use config_checks::*;
+pub mod cluster;
 pub mod errors;
 pub mod events;
 pub mod fixture;
@@ -12,6 +13,7 @@ pub mod runtime;
 pub mod temp_dir;
 pub mod tokens;
 
+pub use cluster::start_cluster;
 pub use errors::*;
 pub use events::*;
 pub use fixture::*;

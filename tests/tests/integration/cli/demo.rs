@@ -3,14 +3,11 @@ use smart_treasury_client::{
     read,
     workload::{TimeScale, WorkloadModel},
 };
-use smart_treasury_local_cluster::{ClusterConfig, LocalCluster};
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_treasury_matches_its_file_and_the_workload_pays_out_through_the_spender() {
-    let cluster =
-        LocalCluster::start(ClusterConfig { slot_duration: super::SLOT, ..ClusterConfig::ephemeral() }).await.unwrap();
-    let rpc = smart_treasury_client::connect(&cluster.rpc_url());
+    let (cluster, rpc) = smart_treasury_tests::start_cluster(super::SLOT).await;
     let dir = super::TempDir::new("smart-treasury-cli");
     let demo = setup::build(&rpc, &cluster.faucet(), &dir.0).await.expect("the demo builds");
 

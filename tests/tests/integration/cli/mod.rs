@@ -9,7 +9,7 @@ mod migrations;
 
 use serde_json::Value;
 use smart_treasury_cli::demo::setup::{self, World};
-use smart_treasury_local_cluster::{ClusterConfig, LocalCluster};
+use smart_treasury_local_cluster::LocalCluster;
 use smart_treasury_tests::TempDir;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use std::time::Duration;
@@ -26,10 +26,7 @@ pub struct Env {
 }
 
 pub async fn env() -> Env {
-    let cluster = LocalCluster::start(ClusterConfig { slot_duration: SLOT, ..ClusterConfig::ephemeral() })
-        .await
-        .expect("the cluster starts");
-    let rpc = smart_treasury_client::connect(&cluster.rpc_url());
+    let (cluster, rpc) = smart_treasury_tests::start_cluster(SLOT).await;
     let dir = TempDir::new("smart-treasury-cli");
     let world = setup::prepare(&rpc, &cluster.faucet(), &dir.0).await.expect("the demo world is prepared");
     Env { cluster, rpc, world, dir }

@@ -16,7 +16,7 @@ use smart_treasury_keeper::{
     service,
     store::Movement,
 };
-use smart_treasury_local_cluster::{ClusterConfig, LocalCluster};
+use smart_treasury_local_cluster::LocalCluster;
 use smart_treasury_tests::TempDir;
 use solana_keypair::Keypair;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
@@ -39,10 +39,7 @@ pub struct Env {
 }
 
 pub async fn env() -> Env {
-    let cluster = LocalCluster::start(ClusterConfig { slot_duration: SLOT, ..ClusterConfig::ephemeral() })
-        .await
-        .expect("the cluster starts");
-    let rpc = smart_treasury_client::connect(&cluster.rpc_url());
+    let (cluster, rpc) = smart_treasury_tests::start_cluster(SLOT).await;
     let dir = TempDir::new("smart-treasury-keeper");
     let demo = setup::build(&rpc, &cluster.faucet(), &dir.0).await.expect("the demo treasury is built");
     Env { cluster, rpc, demo, dir }
