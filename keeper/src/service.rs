@@ -16,12 +16,9 @@ use crate::{
 };
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result};
-use futures_util::{StreamExt, TryStreamExt};
 use smart_treasury_client::{keypair::load_keypair, read};
-use solana_account_decoder_client_types::{UiAccount, UiAccountEncoding};
 use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
-use solana_rpc_client_api::config::RpcAccountInfoConfig;
 use solana_signer::Signer;
 use std::{
     str::FromStr,
@@ -199,53 +196,12 @@ async fn discovery_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Res
     }
 }
 
-/// getMultipleAccounts takes at most 100 addresses.
-const ACCOUNTS_PER_READ: usize = 100;
-/// Batched reads in flight at once. A 10,000-balance fleet takes 101 reads: one after
-/// the other, a remote node's latency alone (20 ms each) would exceed a one-second cycle.
-const READS_IN_FLIGHT: usize = 8;
-
-/// Token accounts in concurrent batches of 100, in order; `None` where absent. Asks for
-/// plain base64: the client's default (base64+zstd) costs the node a compression and this
-/// process a fresh decoder per 165-byte account.
-async fn token_accounts(shared: &Shared, addresses: &[Pubkey]) -> Result<Vec<Option<read::TokenAccount>>> {
-    let config = RpcAccountInfoConfig {
-        encoding: Some(UiAccountEncoding::Base64),
-        commitment: Some(shared.rpc.commitment()),
-        ..RpcAccountInfoConfig::default()
-    };
-    let reads: Vec<_> = addresses
-        .chunks(ACCOUNTS_PER_READ)
-        .map(|chunk| {
-            let (chunk, config, rpc, metrics) =
-                (chunk.to_vec(), config.clone(), shared.rpc.clone(), shared.metrics.clone());
-            async move {
-                let started = Instant::now();
-                let accounts = rpc
-                    .get_multiple_ui_accounts_with_config(&chunk, config)
-                    .await
-                    .map_err(|error| read::rpc_error(&rpc, error))?
-                    .value;
-                metrics.observe_rpc("getMultipleAccounts", started.elapsed().as_secs_f64());
-                let parse = |(address, account): (&Pubkey, Option<UiAccount>)| -> Result<Option<read::TokenAccount>> {
-                    let Some(account) = account else { return Ok(None) };
-                    let account = account
-                        .decode::<solana_account::Account>()
-                        .with_context(|| format!("the RPC returned undecodable data for {address}"))?;
-                    Ok(Some(read::parse_token_account(*address, account.owner, &account.data)?))
-                };
-                chunk.iter().zip(accounts).map(parse).collect::<Result<Vec<_>>>()
-            }
-        })
-        .collect();
-    let batches: Vec<Vec<_>> = futures_util::stream::iter(reads).buffered(READS_IN_FLIGHT).try_collect().await?;
-    Ok(batches.into_iter().flatten().collect())
-}
-
 /// Reads every watched token account in batches and records destination samples.
 pub async fn reconcile(shared: &Shared) -> Result<()> {
     let addresses: Vec<Pubkey> = shared.fleet.read().await.watched_accounts().into_iter().collect();
-    let accounts = token_accounts(shared, &addresses).await?;
+    let metrics = &shared.metrics;
+    let observe = |took: std::time::Duration| metrics.observe_rpc("getMultipleAccounts", took.as_secs_f64());
+    let accounts = read::token_accounts_observed(&shared.rpc, &addresses, &observe).await?;
     let slot = shared.rpc.get_slot().await.unwrap_or(0);
     let now = unix_now();
     let mut fleet = shared.fleet.write().await;
