@@ -127,27 +127,7 @@ pub async fn ingest(shared: &Shared, signature: &str) -> Result<usize> {
 
 /// Follows the program's transactions over logsSubscribe; reconnects when dropped.
 pub async fn run(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<()> {
-    let mut failures = 0u32;
-    while !shutdown.is_cancelled() {
-        let result = follow(&shared, &shutdown).await;
-        if let Err(error) = result {
-            failures += 1;
-            let delay = crate::fees::backoff(
-                failures.min(6),
-                Duration::from_millis(250),
-                Duration::from_secs(10),
-                0.5,
-                rand::random(),
-            );
-            tracing::warn!(%error, "program log subscription dropped; reconnecting");
-            tokio::select! {
-                _ = shutdown.cancelled() => {}
-                _ = tokio::time::sleep(delay) => {}
-            }
-        } else {
-            failures = 0;
-        }
-    }
+    crate::reconnect::keep_connected(&shared.metrics, &shutdown, "program_logs", || follow(&shared, &shutdown)).await;
     Ok(())
 }
 

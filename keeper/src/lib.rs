@@ -7,6 +7,7 @@ pub mod fleet;
 pub mod forecast;
 pub mod metrics;
 pub mod planner;
+pub mod reconnect;
 pub mod service;
 pub mod store;
 pub mod watcher;

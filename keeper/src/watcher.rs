@@ -3,10 +3,7 @@
 //! resubscribes when the fleet changes; the cycle's batched reads cover any gap,
 //! including a socket that stays open but stops delivering.
 
-use crate::{
-    fees::backoff,
-    service::{unix_now, Shared},
-};
+use crate::service::{unix_now, Shared};
 use anchor_lang::prelude::Pubkey;
 use anyhow::Result;
 use futures_util::{stream::select_all, StreamExt};
@@ -17,28 +14,7 @@ use std::{collections::BTreeSet, sync::Arc, time::Duration};
 use tokio_util::sync::CancellationToken;
 
 pub async fn run(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<()> {
-    let mut failures = 0u32;
-    while !shutdown.is_cancelled() {
-        match watch(&shared, &shutdown).await {
-            Ok(()) => failures = 0,
-            Err(error) => {
-                failures += 1;
-                shared.metrics.add_counter(
-                    "smart_treasury_failures_total",
-                    "Failures",
-                    vec![("kind", "websocket".into())],
-                    1.0,
-                );
-                let delay =
-                    backoff(failures.min(6), Duration::from_millis(250), Duration::from_secs(10), 0.5, rand::random());
-                tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "subscriptions dropped; reconnecting");
-                tokio::select! {
-                    _ = shutdown.cancelled() => {}
-                    _ = tokio::time::sleep(delay) => {}
-                }
-            }
-        }
-    }
+    crate::reconnect::keep_connected(&shared.metrics, &shutdown, "websocket", || watch(&shared, &shutdown)).await;
     Ok(())
 }
 
