@@ -2,6 +2,7 @@
 //! program addresses, one builder per instruction, typed reads over standard JSON-RPC,
 //! health, and changes turned into transactions, signed locally or exported unsigned.
 
+pub mod amount;
 pub mod health;
 pub mod ix;
 pub mod keypair;
@@ -15,6 +16,7 @@ pub mod workload;
 #[cfg(test)]
 mod test_support;
 
+pub use amount::{AmountError, TokenAmount};
 pub use health::{BandPosition, Health, HealthLevel};
 pub use read::{connect, ReadError};
 pub use status::{balance_statuses, BalanceStatus, SourceStatus};
