@@ -54,16 +54,17 @@ impl TokenAmount {
         }
         let too_large = || AmountError::TooLarge { text: text.to_string() };
         let scale = 10u64.checked_pow(u32::from(decimals)).ok_or_else(too_large)?;
-        let whole_units = whole
-            .trim_start_matches('0')
-            .parse::<u64>()
-            .or_else(|_| if whole.bytes().all(|byte| byte == b'0') { Ok(0) } else { Err(too_large()) })?;
+        let whole_units = whole.trim_start_matches('0').parse::<u64>().or_else(|_| {
+            if whole.bytes().all(|byte| byte == b'0') {
+                Ok(0)
+            } else {
+                Err(too_large())
+            }
+        })?;
         let padded = format!("{significant_fraction:0<width$}", width = usize::from(decimals));
         let fraction_units = if padded.is_empty() { 0 } else { padded.parse::<u64>().map_err(|_| malformed())? };
-        let base_units = whole_units
-            .checked_mul(scale)
-            .and_then(|units| units.checked_add(fraction_units))
-            .ok_or_else(too_large)?;
+        let base_units =
+            whole_units.checked_mul(scale).and_then(|units| units.checked_add(fraction_units)).ok_or_else(too_large)?;
         Ok(Self { base_units, decimals })
     }
 
