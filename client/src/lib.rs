@@ -3,6 +3,7 @@
 //! health, and changes turned into transactions, signed locally or exported unsigned.
 
 pub mod amount;
+pub mod events;
 pub mod health;
 pub mod ix;
 pub mod keypair;

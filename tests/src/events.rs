@@ -1,26 +1,17 @@
+//! Typed access to the program's events in a test: the decoding itself is the client's
+//! (`smart_treasury_client::events`), the one decoder every off-chain piece uses.
+
 use anchor_lang::{AnchorDeserialize, Discriminator};
 use solana_message::inner_instruction::InnerInstructions;
 use solana_transaction::Transaction;
 
-/// One event carried by a self-CPI of the program: its discriminator and fields.
-#[derive(Clone, Debug)]
-pub struct RawEvent {
-    pub discriminator: Vec<u8>,
-    pub data: Vec<u8>,
-}
+pub use smart_treasury_client::events::RawEvent;
 
 /// Picks the program's event self-CPIs out of a transaction's inner instructions.
 pub fn decode_events(tx: &Transaction, inner: &[InnerInstructions]) -> Vec<RawEvent> {
-    let keys = &tx.message.account_keys;
-    let tag = anchor_lang::event::EVENT_IX_TAG_LE;
-    inner
-        .iter()
-        .flatten()
-        .filter(|ix| keys[usize::from(ix.instruction.program_id_index)] == smart_treasury::ID)
-        .filter_map(|ix| ix.instruction.data.strip_prefix(tag))
-        .filter(|rest| rest.len() >= 8)
-        .map(|rest| RawEvent { discriminator: rest[..8].to_vec(), data: rest[8..].to_vec() })
-        .collect()
+    let instructions =
+        inner.iter().flatten().map(|ix| (ix.instruction.program_id_index, ix.instruction.data.as_slice()));
+    smart_treasury_client::events::raw_events(&tx.message.account_keys, instructions)
 }
 
 /// Every event of type `E`, decoded, in emission order.

@@ -21,8 +21,7 @@ use solana_pubsub_client::nonblocking::pubsub_client::PubsubClient;
 use solana_rpc_client_api::config::{RpcAccountInfoConfig, RpcTransactionConfig};
 use solana_signer::Signer;
 use solana_transaction_status_client_types::{
-    option_serializer::OptionSerializer, EncodedConfirmedTransactionWithStatusMeta, UiInstruction,
-    UiTransactionEncoding,
+    option_serializer::OptionSerializer, EncodedConfirmedTransactionWithStatusMeta, UiTransactionEncoding,
 };
 use std::{sync::Arc, time::Duration};
 
@@ -32,26 +31,10 @@ const MAX: u64 = 8_000_000;
 const RESERVE: u64 = 100_000_000;
 
 /// The program's self-CPI events in a fetched transaction, in emission order.
-fn events_in(fetched: &EncodedConfirmedTransactionWithStatusMeta) -> Vec<RawEvent> {
-    let tx = fetched.transaction.transaction.decode().expect("a binary-encoded transaction");
-    let keys = tx.message.static_account_keys();
-    let OptionSerializer::Some(inner) = &fetched.transaction.meta.as_ref().expect("meta").inner_instructions else {
-        panic!("inner instructions are recorded");
-    };
-    inner
-        .iter()
-        .flat_map(|group| &group.instructions)
-        .filter_map(|instruction| match instruction {
-            UiInstruction::Compiled(compiled) => Some(compiled),
-            UiInstruction::Parsed(_) => None,
-        })
-        .filter(|compiled| keys[usize::from(compiled.program_id_index)] == smart_treasury::ID)
-        .filter_map(|compiled| {
-            let data = bs58::decode(&compiled.data).into_vec().ok()?;
-            let event = data.strip_prefix(anchor_lang::event::EVENT_IX_TAG_LE)?.to_vec();
-            Some(RawEvent { discriminator: event[..8].to_vec(), data: event[8..].to_vec() })
-        })
-        .collect()
+fn events_in(signature: &str, fetched: &EncodedConfirmedTransactionWithStatusMeta) -> Vec<RawEvent> {
+    let events =
+        smart_treasury_client::events::transaction_events(signature, fetched).expect("a successful transaction");
+    events.events.into_iter().map(|indexed| indexed.raw).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -176,8 +159,11 @@ async fn a_keeper_tops_up_a_managed_balance_through_anchor_client() {
         max_supported_transaction_version: Some(0),
     };
     let fetched = program.rpc().get_transaction_with_config(&signature, config).await.expect("getTransaction");
-    let events = events_in(&fetched);
-    assert!(events.iter().all(|event| event.discriminator.len() == 8));
+    let events = events_in(&signature.to_string(), &fetched);
+    assert_eq!(
+        events.iter().map(|event| event.index).collect::<Vec<_>>(),
+        (0..events.len() as u32).collect::<Vec<_>>()
+    );
     let [topped_up] = &events_of::<ToppedUp>(&events)[..] else { panic!("one ToppedUp event in {events:?}") };
     assert_eq!(topped_up.managed_balance, managed_balance);
     assert_eq!(topped_up.reason, MovementReason::Threshold);
