@@ -30,6 +30,7 @@ pub struct FileConfig {
     pub low_balance_lamports: Option<u64>,
     pub max_attempts: Option<u32>,
     pub retry_after_s: Option<u64>,
+    pub backfill_interval_s: Option<u64>,
 }
 
 /// Commitment levels the RPC understands.
@@ -72,6 +73,11 @@ pub struct KeeperConfig {
     pub forecast: ForecastConfig,
     pub planner: PlannerConfig,
     pub executor: ExecutorConfig,
+    /// How often the treasury's events are back-filled even when the subscription
+    /// seems fine (it can go quiet without closing).
+    pub backfill_interval: Duration,
+    /// False for a process that watches, records and serves but never sends a crank.
+    pub crank: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -181,6 +187,8 @@ pub fn resolve(file: FileConfig, overrides: FileConfig) -> Result<KeeperConfig> 
     in_range("compute_unit_margin", executor.compute_unit_margin, 1.0, 10.0)?;
     in_range("priority_fee_percentile", f64::from(executor.priority_fee_percentile), 0.0, 100.0)?;
     in_range("max_attempts", f64::from(executor.max_attempts), 1.0, 100.0)?;
+    let backfill_s = pick!(backfill_interval_s).unwrap_or(30);
+    in_range("backfill_interval_s", backfill_s as f64, 1.0, 86_400.0)?;
 
     Ok(KeeperConfig {
         rpc_url,
@@ -197,6 +205,8 @@ pub fn resolve(file: FileConfig, overrides: FileConfig) -> Result<KeeperConfig> 
         forecast,
         planner,
         executor,
+        backfill_interval: Duration::from_secs(backfill_s),
+        crank: true,
     })
 }
 

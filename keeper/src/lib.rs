@@ -1,5 +1,6 @@
 pub mod config;
 pub mod crank;
+pub mod event_log;
 pub mod events;
 pub mod executor;
 pub mod fees;

@@ -5,6 +5,7 @@
 use crate::{
     config::{Commitment, KeeperConfig},
     crank::{crank_for, Crank},
+    event_log::Outbox,
     events,
     executor::{Executor, Outcome},
     fleet::Fleet,
@@ -42,6 +43,9 @@ pub struct Shared {
     pub wake: Notify,
     /// When the last status lines were written.
     last_status: Mutex<Option<Instant>>,
+    /// Where recorded events and alerts are also written (the webhook outbox), when a
+    /// process serves webhooks.
+    outbox: std::sync::OnceLock<Arc<dyn Outbox>>,
 }
 
 /// How often the keeper writes one status line per managed balance.
@@ -62,12 +66,17 @@ fn commitment(level: Commitment) -> CommitmentConfig {
 impl Shared {
     pub fn new(config: KeeperConfig) -> Result<Arc<Self>> {
         let treasury = Pubkey::from_str(&config.treasury).context("treasury address")?;
-        let payer = Arc::new(load_keypair(&config.keypair).with_context(|| {
-            format!(
-                "loading the keeper keypair {}: create one with `solana-keygen new` or pass --keypair",
-                config.keypair.display()
-            )
-        })?);
+        // A process that only serves (no cranks) signs nothing: a throwaway key will do.
+        let payer = Arc::new(if config.crank {
+            load_keypair(&config.keypair).with_context(|| {
+                format!(
+                    "loading the keeper keypair {}: create one with `solana-keygen new` or pass --keypair",
+                    config.keypair.display()
+                )
+            })?
+        } else {
+            solana_keypair::Keypair::new()
+        });
         let rpc = Arc::new(RpcClient::new_with_commitment(config.rpc_url.clone(), commitment(config.commitment)));
         let store = Store::open(&config.store)?;
         let metrics = Metrics::default();
@@ -83,7 +92,17 @@ impl Shared {
             executor,
             wake: Notify::new(),
             last_status: Mutex::new(None),
+            outbox: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// Sends what the store records to `outbox` too; set once, before `run_shared`.
+    pub fn set_outbox(&self, outbox: Arc<dyn Outbox>) -> Result<()> {
+        self.outbox.set(outbox).map_err(|_| anyhow::anyhow!("an outbox is already set"))
+    }
+
+    pub fn outbox(&self) -> Option<Arc<dyn Outbox>> {
+        self.outbox.get().cloned()
     }
 
     pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
@@ -93,12 +112,18 @@ impl Shared {
 
 /// Runs every subsystem until `shutdown` fires; the first subsystem error stops all.
 pub async fn run(config: KeeperConfig, shutdown: CancellationToken) -> Result<()> {
-    let shared = Shared::new(config)?;
+    run_shared(Shared::new(config)?, shutdown).await
+}
+
+/// `run`, for a caller that holds the shared state too (the API server beside it).
+pub async fn run_shared(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<()> {
     if let Some(addr) = shared.config.metrics_addr {
         let bound = metrics::serve(addr, shared.metrics.clone(), shutdown.clone()).await?;
         tracing::info!(%bound, "metrics on /metrics");
     }
-    shared.executor.check_fee_payer().await;
+    if shared.config.crank {
+        shared.executor.check_fee_payer().await;
+    }
     // The RPC may be unreachable or flaky at first: keep trying until it answers.
     let mut attempt = 0;
     while let Err(error) = discover(&shared).await {
@@ -116,7 +141,9 @@ pub async fn run(config: KeeperConfig, shutdown: CancellationToken) -> Result<()
             _ = tokio::time::sleep(delay) => {}
         }
     }
-    recover(&shared).await.context("resolving actions a previous run left pending")?;
+    if shared.config.crank {
+        recover(&shared).await.context("resolving actions a previous run left pending")?;
+    }
     let managed_balances = shared.fleet.read().await.balances.len();
     tracing::info!(treasury = %shared.treasury, keeper = %shared.keeper, managed_balances, "keeper started");
     let subsystems = [
@@ -180,6 +207,8 @@ pub async fn discover(shared: &Shared) -> Result<()> {
     let started = Instant::now();
     let discovered = read::managed_balances(&shared.rpc, &shared.treasury).await?;
     shared.metrics.observe_rpc("getProgramAccounts", started.elapsed().as_secs_f64());
+    let directory: Vec<_> = discovered.iter().map(|(address, managed)| events::info_of(address, managed)).collect();
+    shared.store().remember_balances(&directory)?;
     shared.fleet.write().await.refresh(discovered);
     Ok(())
 }
@@ -344,6 +373,9 @@ pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
             }
             let action = plan(&view, outlook.as_ref(), now, &shared.config.planner);
             tracked.outlook = outlook;
+            if !shared.config.crank {
+                continue;
+            }
             if let Some(crank) = crank_for(shared.keeper, address, &tracked.managed, &action) {
                 cranks.push((crank, action));
             }

@@ -42,6 +42,69 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX action_by_status ON action (status);",
     // Forecast history reads a balance's samples by time.
     "CREATE INDEX balance_sample_by_time ON balance_sample (managed_balance, unix_timestamp);",
+    // Every program event of the treasury, once, keyed by where the chain put it; what
+    // back-fill has covered; the managed balances ever seen (names outlive a close); the
+    // keeper's decisions as they change; alerts, once each.
+    "CREATE TABLE program_event (
+        signature TEXT NOT NULL,
+        event_index INTEGER NOT NULL,
+        slot INTEGER NOT NULL,
+        block_time INTEGER,
+        fee_lamports INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        managed_balance TEXT,
+        vault TEXT,
+        balance_after INTEGER,
+        amount INTEGER,
+        data BLOB NOT NULL,
+        recorded_at INTEGER NOT NULL,
+        PRIMARY KEY (signature, event_index)
+    );
+    CREATE INDEX program_event_by_balance ON program_event (managed_balance, slot) WHERE managed_balance IS NOT NULL;
+    CREATE INDEX program_event_by_vault ON program_event (vault, slot) WHERE vault IS NOT NULL;
+    CREATE INDEX program_event_by_slot ON program_event (slot);
+    CREATE TABLE ingest_cursor (
+        treasury TEXT PRIMARY KEY,
+        signature TEXT NOT NULL,
+        slot INTEGER NOT NULL
+    );
+    CREATE TABLE balance_directory (
+        managed_balance TEXT PRIMARY KEY,
+        id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        mint TEXT NOT NULL,
+        decimals INTEGER NOT NULL,
+        destination TEXT NOT NULL
+    );
+    CREATE INDEX balance_directory_by_destination ON balance_directory (destination);
+    CREATE TABLE keeper_decision (
+        id INTEGER PRIMARY KEY,
+        managed_balance TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        slot INTEGER,
+        keeper TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        amount INTEGER,
+        need TEXT,
+        signature TEXT,
+        fee_lamports INTEGER,
+        balance INTEGER,
+        detail TEXT
+    );
+    CREATE INDEX keeper_decision_by_balance ON keeper_decision (managed_balance, at);
+    CREATE TABLE keeper_alert (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        managed_balance TEXT,
+        at INTEGER NOT NULL,
+        slot INTEGER,
+        detail TEXT NOT NULL
+    );
+    CREATE TABLE schema_extension (
+        name TEXT PRIMARY KEY,
+        applied INTEGER NOT NULL
+    );",
 ];
 
 /// A movement the program made, read from its events.
@@ -99,7 +162,7 @@ pub struct ActionRecord {
 }
 
 pub struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
 }
 
 impl Store {

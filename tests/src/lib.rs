@@ -10,6 +10,7 @@ pub mod fixture;
 pub mod governance;
 pub mod ix;
 pub mod runtime;
+pub mod tcp_proxy;
 pub mod temp_dir;
 pub mod tokens;
 
@@ -18,6 +19,7 @@ pub use errors::*;
 pub use events::*;
 pub use fixture::*;
 pub use runtime::*;
+pub use tcp_proxy::TcpProxy;
 pub use temp_dir::TempDir;
 pub use tokens::*;
 pub mod movement;

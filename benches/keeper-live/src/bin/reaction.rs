@@ -10,7 +10,7 @@ use smart_treasury::state::{AutomationSettings, BalanceMode};
 use smart_treasury_client::{ix, pda, read, tx, Change};
 use smart_treasury_keeper::{
     config::{resolve, FileConfig},
-    events::movements_in,
+    events::movements_of,
     service,
 };
 use smart_treasury_keeper_live_bench::{
@@ -21,11 +21,9 @@ use smart_treasury_keeper_live_bench::{
 };
 use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::{nonblocking::rpc_client::RpcClient, rpc_client::GetConfirmedSignaturesForAddress2Config};
-use solana_rpc_client_api::config::RpcTransactionConfig;
 use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
-use solana_transaction_status_client_types::UiTransactionEncoding;
 use std::{
     fmt::Write as _,
     path::PathBuf,
@@ -169,14 +167,10 @@ async fn breach(rpc: &RpcClient, demo: &Demo) -> Result<Run> {
         // Oldest first: the first successful transaction since the breach is the top-up.
         if let Some(entry) = landed.iter().rev().find(|entry| entry.err.is_none()) {
             let seen = Instant::now();
-            let config = RpcTransactionConfig {
-                encoding: Some(UiTransactionEncoding::Base64),
-                commitment: Some(CommitmentConfig::confirmed()),
-                max_supported_transaction_version: Some(0),
-            };
-            let top_up = Signature::from_str(&entry.signature)?;
-            let fetched = rpc.get_transaction_with_config(&top_up, config).await?;
-            let movement = movements_in(&entry.signature, &fetched)
+            let fetched = smart_treasury_client::events::fetch(rpc, &entry.signature)
+                .await?
+                .with_context(|| format!("{} is listed but not served", entry.signature))?;
+            let movement = movements_of(&fetched)
                 .into_iter()
                 .find(|movement| movement.kind == "threshold")
                 .with_context(|| format!("{} moved nothing as a threshold top-up", entry.signature))?;

@@ -5,6 +5,7 @@
 
 mod actions;
 mod config;
+mod events;
 mod faults;
 mod restart;
 
@@ -12,7 +13,7 @@ use smart_treasury_cli::demo::setup::{self, Demo};
 use smart_treasury_client::{ix, keypair::save_keypair, pda, tx, Change};
 use smart_treasury_keeper::{
     config::{resolve, FileConfig, KeeperConfig},
-    events::movements_in,
+    events::movements_of,
     service,
     store::Movement,
 };
@@ -22,6 +23,7 @@ use solana_keypair::Keypair;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_signer::Signer;
 use std::{
+    collections::BTreeSet,
     path::PathBuf,
     time::{Duration, Instant},
 };
@@ -106,21 +108,37 @@ impl Env {
         let signatures = self.rpc.get_signatures_for_address(&address).await.expect("signatures");
         let mut movements = Vec::new();
         for entry in signatures.iter().rev().filter(|entry| entry.err.is_none()) {
-            let signature = entry.signature.parse().expect("signature");
-            let config = solana_rpc_client_api::config::RpcTransactionConfig {
-                encoding: Some(solana_transaction_status_client_types::UiTransactionEncoding::Base64),
-                commitment: Some(solana_commitment_config::CommitmentConfig::confirmed()),
-                max_supported_transaction_version: Some(0),
-            };
-            let tx = self.rpc.get_transaction_with_config(&signature, config).await.expect("transaction");
+            let events = smart_treasury_client::events::fetch(&self.rpc, &entry.signature)
+                .await
+                .expect("transaction")
+                .expect("a listed transaction is served");
             movements.extend(
-                movements_in(&entry.signature, &tx)
-                    .into_iter()
-                    .filter(|movement| movement.managed_balance == address.to_string()),
+                movements_of(&events).into_iter().filter(|movement| movement.managed_balance == address.to_string()),
             );
         }
         movements
     }
+
+    /// Every program event of the treasury on chain, as (signature, event index).
+    pub async fn treasury_events_on_chain(&self) -> BTreeSet<(String, u32)> {
+        let signatures = self.rpc.get_signatures_for_address(&self.demo.treasury).await.expect("signatures");
+        let mut ids = BTreeSet::new();
+        for entry in signatures.iter().filter(|entry| entry.err.is_none()) {
+            let events = smart_treasury_client::events::fetch(&self.rpc, &entry.signature)
+                .await
+                .expect("transaction")
+                .expect("a listed transaction is served");
+            ids.extend(events.events.iter().map(|event| (entry.signature.clone(), event.index())));
+        }
+        ids
+    }
+}
+
+/// The events a keeper store recorded, as (signature, event index).
+pub fn stored_event_ids(store: &std::path::Path) -> BTreeSet<(String, u32)> {
+    let Ok(store) = smart_treasury_keeper::store::Store::open(store) else { return BTreeSet::new() };
+    let events = store.events(&Default::default()).expect("stored events");
+    events.into_iter().map(|event| (event.signature, event.index)).collect()
 }
 
 /// A keeper running in this process until the token fires.
