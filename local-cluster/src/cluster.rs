@@ -83,7 +83,7 @@ impl LocalCluster {
             .await
             .context("building genesis failed")?;
         let (node, bank_thread) =
-            Node::start(genesis, faults, slot_duration).context("cannot start the bank thread")?;
+            Node::start(genesis, faults, slot_duration, config.confirmation).context("cannot start the bank thread")?;
 
         let (stop, stopped) = watch::channel(false);
         let services = vec![
@@ -91,7 +91,8 @@ impl LocalCluster {
             tokio::spawn(pubsub::serve(ws_listener, node.clone(), stopped)),
         ];
         let started_in = begun.elapsed();
-        tracing::info!(rpc = %rpc_addr, ws = %ws_addr, ?started_in, ?slot_duration, "local cluster ready");
+        let confirmation = config.confirmation;
+        tracing::info!(rpc = %rpc_addr, ws = %ws_addr, ?started_in, ?slot_duration, ?confirmation, "local cluster ready");
         progress(Progress::Ready);
         Ok(Self { node, rpc_addr, ws_addr, started_in, stop, services, bank_thread: Some(bank_thread) })
     }
@@ -125,6 +126,21 @@ impl LocalCluster {
     /// The working (processed) slot.
     pub fn slot(&self) -> Slot {
         self.node.slot()
+    }
+
+    /// The highest slot a `confirmed` read sees.
+    pub fn confirmed_slot(&self) -> Slot {
+        self.node.settled_slots().confirmed
+    }
+
+    /// The highest slot a `finalized` read sees (the root).
+    pub fn finalized_slot(&self) -> Slot {
+        self.node.settled_slots().finalized
+    }
+
+    /// When transactions land and how far the commitment levels trail.
+    pub fn confirmation(&self) -> crate::config::Confirmation {
+        self.node.confirmation
     }
 
     /// From `start` being called to the services answering.

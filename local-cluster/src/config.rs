@@ -1,4 +1,5 @@
-//! How a cluster is started: addresses, slot time, faults and which program build to load.
+//! How a cluster is started: addresses, slot time, how it confirms, faults and which
+//! program build to load.
 
 use crate::faults::FaultConfig;
 use std::{
@@ -15,6 +16,52 @@ pub const DEFAULT_SLOT_DURATION: Duration = Duration::from_millis(400);
 /// Below this, ticks (64 a slot) would be shorter than the timer can resolve.
 pub const MIN_SLOT_DURATION: Duration = Duration::from_millis(10);
 
+/// When a sent transaction lands, and how far `confirmed` and `finalized` trail the
+/// working (`processed`) slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Confirmation {
+    /// `sendTransaction` only queues the transaction; it lands at the start of the next
+    /// slot, as on a real cluster. Otherwise it lands before the call returns.
+    pub deferred_landing: bool,
+    /// Slots `confirmed` trails the working slot (at least 1: a slot is confirmed once
+    /// complete).
+    pub confirmed_lag_slots: u64,
+    /// Slots `finalized` (rooted) trails the working slot; at least `confirmed_lag_slots`.
+    pub finalized_lag_slots: u64,
+}
+
+impl Confirmation {
+    /// As a real cluster: a transaction lands in a later slot than the one it was sent in,
+    /// `confirmed` one slot behind and `finalized` 32 behind (mainnet's usual distances).
+    pub const REALISTIC: Self = Self { deferred_landing: true, confirmed_lag_slots: 1, finalized_lag_slots: 32 };
+    /// For suites where timing is not the point: a transaction lands inside
+    /// `sendTransaction`, and the last completed slot is both confirmed and final.
+    pub const INSTANT: Self = Self { deferred_landing: false, confirmed_lag_slots: 1, finalized_lag_slots: 1 };
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.confirmed_lag_slots >= 1,
+            "the confirmed lag must be at least 1 slot (a slot is confirmed once complete)"
+        );
+        anyhow::ensure!(
+            self.finalized_lag_slots >= self.confirmed_lag_slots,
+            "the finalized lag ({} slots) cannot be shorter than the confirmed lag ({} slots)",
+            self.finalized_lag_slots,
+            self.confirmed_lag_slots
+        );
+        anyhow::ensure!(
+            self.finalized_lag_slots <= MAX_FINALIZED_LAG_SLOTS,
+            "the finalized lag must be at most {MAX_FINALIZED_LAG_SLOTS} slots, got {}",
+            self.finalized_lag_slots
+        );
+        Ok(())
+    }
+}
+
+/// Unrooted slots keep their writes in memory and a blockhash lives 150 slots: a longer
+/// lag would leave the finalized blockhash already expired.
+pub const MAX_FINALIZED_LAG_SLOTS: u64 = 100;
+
 #[derive(Clone, Debug)]
 pub struct ClusterConfig {
     /// JSON-RPC over HTTP; port 0 picks a free port.
@@ -23,6 +70,8 @@ pub struct ClusterConfig {
     pub ws_addr: SocketAddr,
     /// How long each slot lasts, in real time.
     pub slot_duration: Duration,
+    /// When transactions land and how the commitment levels trail (realistic by default).
+    pub confirmation: Confirmation,
     pub faults: FaultConfig,
     /// The SBF build of Smart Treasury to load; `None` runs the program natively.
     pub program_so: Option<PathBuf>,
@@ -34,6 +83,7 @@ impl Default for ClusterConfig {
             rpc_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, DEFAULT_RPC_PORT)),
             ws_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, DEFAULT_WS_PORT)),
             slot_duration: DEFAULT_SLOT_DURATION,
+            confirmation: Confirmation::REALISTIC,
             faults: FaultConfig::default(),
             program_so: None,
         }
@@ -62,6 +112,7 @@ impl ClusterConfig {
             "the RPC and WebSocket services cannot share the address {}",
             self.rpc_addr
         );
+        self.confirmation.validate()?;
         self.faults.validate()?;
         Ok(())
     }

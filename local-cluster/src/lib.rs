@@ -4,11 +4,12 @@
 //! PubSub (WebSocket, port 8900) APIs on loopback, so any Solana client works against it
 //! unchanged, as against solana-test-validator, with nothing else installed.
 //!
-//! - Slots advance in real time (400 ms by default); each ends with a new blockhash and is
-//!   rooted at once.
-//! - Commitment on this single node: `processed` reads the working bank, where a sent
-//!   transaction lands before `sendTransaction` returns; `confirmed` and `finalized` both read
-//!   the last completed slot, so a transaction reaches them within one slot.
+//! - Slots advance in real time (400 ms by default); each ends with a new blockhash.
+//! - Commitment, realistic by default ([`Confirmation::REALISTIC`]): a sent transaction lands
+//!   at the start of the next slot, `confirmed` trails the working slot by one slot and
+//!   `finalized` by 32 (both configurable). [`Confirmation::INSTANT`] lands a transaction
+//!   inside `sendTransaction` and makes the last completed slot both confirmed and final,
+//!   for suites where timing is not the point.
 //! - Faults for tests (latency, 429/503 answers, JSON-RPC errors, dropped transactions,
 //!   blockhash expiry, stalled subscriptions) are off by default and change at runtime
 //!   through [`Faults`].
@@ -32,7 +33,10 @@ mod pubsub;
 mod rpc;
 
 pub use cluster::{LocalCluster, Progress};
-pub use config::{ClusterConfig, DEFAULT_RPC_PORT, DEFAULT_SLOT_DURATION, DEFAULT_WS_PORT, MIN_SLOT_DURATION};
+pub use config::{
+    ClusterConfig, Confirmation, DEFAULT_RPC_PORT, DEFAULT_SLOT_DURATION, DEFAULT_WS_PORT, MAX_FINALIZED_LAG_SLOTS,
+    MIN_SLOT_DURATION,
+};
 pub use faults::{FaultConfig, FaultError, FaultStats, Faults};
 pub use node::genesis::FAUCET_LAMPORTS;
 pub use program::smart_treasury_entry;

@@ -2,7 +2,7 @@
 //! project with nothing installed. Any Solana client works against it unchanged.
 
 use clap::Parser;
-use smart_treasury_local_cluster::{ClusterConfig, FaultConfig, LocalCluster, Progress};
+use smart_treasury_local_cluster::{ClusterConfig, Confirmation, FaultConfig, LocalCluster, Progress};
 use solana_signer::Signer;
 use std::{
     io::Write,
@@ -29,6 +29,17 @@ struct Args {
     /// Slot time in milliseconds (at least 10).
     #[arg(long, env = "LOCAL_CLUSTER_SLOT_MS", default_value_t = 400, value_name = "MS")]
     slot_ms: u64,
+    /// Land a sent transaction inside sendTransaction and make the last completed slot both
+    /// confirmed and finalized, instead of landing it in the next slot with `confirmed`
+    /// and `finalized` trailing as on a real cluster.
+    #[arg(long, env = "LOCAL_CLUSTER_INSTANT", conflicts_with_all = ["confirmed_lag_slots", "finalized_lag_slots"])]
+    instant: bool,
+    /// Slots `confirmed` trails the working slot.
+    #[arg(long, default_value_t = Confirmation::REALISTIC.confirmed_lag_slots, value_name = "SLOTS")]
+    confirmed_lag_slots: u64,
+    /// Slots `finalized` trails the working slot.
+    #[arg(long, default_value_t = Confirmation::REALISTIC.finalized_lag_slots, value_name = "SLOTS")]
+    finalized_lag_slots: u64,
     /// Load this SBF build of Smart Treasury instead of running it natively.
     #[arg(long, env = "LOCAL_CLUSTER_PROGRAM_SO", value_name = "PATH")]
     program_so: Option<PathBuf>,
@@ -65,6 +76,15 @@ impl Args {
             rpc_addr: SocketAddr::new(self.bind_address, self.rpc_port),
             ws_addr: SocketAddr::new(self.bind_address, self.ws_port),
             slot_duration: Duration::from_millis(self.slot_ms),
+            confirmation: if self.instant {
+                Confirmation::INSTANT
+            } else {
+                Confirmation {
+                    confirmed_lag_slots: self.confirmed_lag_slots,
+                    finalized_lag_slots: self.finalized_lag_slots,
+                    ..Confirmation::REALISTIC
+                }
+            },
             faults: FaultConfig {
                 latency: Duration::from_millis(self.fault_latency_ms),
                 rate_limited: self.fault_rate_limited,

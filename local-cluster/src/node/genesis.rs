@@ -117,9 +117,12 @@ pub(crate) fn build(program: ProgramBuild, slot_duration: Duration) -> Genesis {
     }
     bank.set_capitalization_for_tests(bank.calculate_capitalization_for_tests());
 
-    // Start past slot 0, as solana-program-test does.
-    let genesis_bank = Arc::new(bank);
-    ticks::fill_slot(&genesis_bank, |_| {});
-    let bank = Bank::new_from_parent(genesis_bank.clone(), genesis_bank.collector_id(), 1);
-    Genesis { bank_forks: BankForks::new_rw_arc(bank), faucet, identity, genesis_hash: genesis_config.hash() }
+    // Slot 0 is complete and the root; slot 1 is the first working slot, so no commitment
+    // level claims a slot that is still being filled.
+    ticks::fill_slot(&bank, |_| {});
+    let bank_forks = BankForks::new_rw_arc(bank);
+    let genesis_bank = bank_forks.read().expect("bank forks lock").root_bank();
+    let first = Bank::new_from_parent(genesis_bank.clone(), genesis_bank.collector_id(), 1);
+    bank_forks.write().expect("bank forks lock").insert(first);
+    Genesis { bank_forks, faucet, identity, genesis_hash: genesis_config.hash() }
 }

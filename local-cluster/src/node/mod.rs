@@ -1,10 +1,11 @@
 //! The single node: a bank that advances one slot at a time in real time, the transactions
 //! that landed in it, and the hooks that tell subscribers.
 //!
-//! Commitment on a single node: `processed` reads the working bank, where transactions land
-//! as soon as they are sent; `confirmed` and `finalized` both read the last completed slot,
-//! which is rooted the moment the next slot starts (so a transaction reaches them within
-//! one slot).
+//! Commitment on a single node: `processed` reads the working bank; `confirmed` reads the
+//! completed bank `confirmed_lag_slots` behind it and `finalized` the root, rooted
+//! `finalized_lag_slots` behind it (see [`Confirmation`]). With deferred landing a sent
+//! transaction waits for the next slot to start, so it never lands in the slot it was sent
+//! in.
 
 pub(crate) mod blockhashes;
 pub(crate) mod execute;
@@ -14,7 +15,7 @@ mod housekeeping;
 mod producer;
 pub(crate) mod ticks;
 
-use crate::{faults::Faults, pubsub::Subscriptions};
+use crate::{config::Confirmation, faults::Faults, pubsub::Subscriptions};
 use blockhashes::Blockhashes;
 use crossbeam_channel::Sender;
 use execute::SanitizedTx;
@@ -34,10 +35,12 @@ use std::{
 };
 
 pub(crate) enum Command {
+    /// Lands a transaction; with deferred landing, at the start of the next slot. `reply`
+    /// hears its fate when the sender waits for it.
     Land {
         tx: Arc<SanitizedTx>,
         versioned: VersionedTransaction,
-        reply: tokio::sync::oneshot::Sender<Landed>,
+        reply: Option<tokio::sync::oneshot::Sender<Landed>>,
     },
     /// Ends the current slot now (a fresh blockhash after `expire_blockhashes`).
     EndSlot,
@@ -46,6 +49,13 @@ pub(crate) enum Command {
 
 /// A transaction's fate: it landed (successfully or not), or it was dropped.
 pub(crate) type Landed = Result<Arc<TxRecord>, TransactionError>;
+
+/// What `confirmed` and `finalized` reads see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SettledSlots {
+    pub confirmed: Slot,
+    pub finalized: Slot,
+}
 
 #[derive(Debug, thiserror::Error)]
 #[error("the cluster is shutting down")]
@@ -60,6 +70,9 @@ pub(crate) struct Node {
     pub faucet: Keypair,
     pub identity: Pubkey,
     pub genesis_hash: Hash,
+    pub confirmation: Confirmation,
+    /// The newest bank a `confirmed` read sees; the bank thread moves it on.
+    confirmed: RwLock<Arc<Bank>>,
     commands: Sender<Command>,
 }
 
@@ -69,8 +82,10 @@ impl Node {
         genesis: genesis::Genesis,
         faults: Faults,
         slot_duration: Duration,
+        confirmation: Confirmation,
     ) -> std::io::Result<(Arc<Node>, JoinHandle<()>)> {
         let (commands, receiver) = crossbeam_channel::unbounded();
+        let first = genesis.bank_forks.read().expect("bank forks lock").root_bank();
         let node = Arc::new(Node {
             bank_forks: genesis.bank_forks,
             history: History::default(),
@@ -80,6 +95,8 @@ impl Node {
             faucet: genesis.faucet,
             identity: genesis.identity,
             genesis_hash: genesis.genesis_hash,
+            confirmation,
+            confirmed: RwLock::new(first),
             commands: commands.clone(),
         });
         let working = node.working_bank();
@@ -102,13 +119,32 @@ impl Node {
         self.bank_forks.read().expect("bank forks lock").root_bank()
     }
 
+    pub fn confirmed_bank(&self) -> Arc<Bank> {
+        self.confirmed.read().expect("confirmed bank lock").clone()
+    }
+
+    pub(crate) fn set_confirmed(&self, bank: Arc<Bank>) {
+        *self.confirmed.write().expect("confirmed bank lock") = bank;
+    }
+
     /// The bank a read at `commitment` sees (finalized when unspecified, as the RPC does).
     pub fn bank(&self, commitment: Option<CommitmentConfig>) -> Arc<Bank> {
-        if commitment.unwrap_or_default().is_at_least_confirmed() {
+        let commitment = commitment.unwrap_or_default();
+        if commitment.is_finalized() {
             self.root_bank()
+        } else if commitment.is_confirmed() {
+            self.confirmed_bank()
         } else {
             self.working_bank()
         }
+    }
+
+    /// The highest slots a `confirmed` and a `finalized` read see.
+    pub fn settled_slots(&self) -> SettledSlots {
+        // Confirmed first: the root never passes it, so the pair is never inverted.
+        let confirmed = self.confirmed_bank().slot();
+        let finalized = self.root_bank().slot();
+        SettledSlots { confirmed: confirmed.max(finalized), finalized }
     }
 
     pub fn slot(&self) -> Slot {
@@ -118,8 +154,23 @@ impl Node {
     /// Hands a verified transaction to the bank thread and waits until it lands or is dropped.
     pub async fn land(&self, tx: Arc<SanitizedTx>, versioned: VersionedTransaction) -> Result<Landed, Stopped> {
         let (reply, landed) = tokio::sync::oneshot::channel();
-        self.commands.send(Command::Land { tx, versioned, reply }).map_err(|_| Stopped)?;
+        self.commands.send(Command::Land { tx, versioned, reply: Some(reply) }).map_err(|_| Stopped)?;
         landed.await.map_err(|_| Stopped)
+    }
+
+    /// Hands a verified transaction to the bank thread: with deferred landing it returns at
+    /// once (`None`) and the transaction lands in the next slot, as a leader's would;
+    /// otherwise it waits for the transaction's fate.
+    pub async fn submit(
+        &self,
+        tx: Arc<SanitizedTx>,
+        versioned: VersionedTransaction,
+    ) -> Result<Option<Landed>, Stopped> {
+        if !self.confirmation.deferred_landing {
+            return self.land(tx, versioned).await.map(Some);
+        }
+        self.commands.send(Command::Land { tx, versioned, reply: None }).map_err(|_| Stopped)?;
+        Ok(None)
     }
 
     pub fn stop(&self) {

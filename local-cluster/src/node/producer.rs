@@ -1,25 +1,51 @@
 //! The bank thread: lands transactions in the working bank and, when a slot's time is up,
-//! freezes it, roots it and starts the next one. Only this thread changes the banks, so a
-//! slot never ends while a transaction is half committed.
+//! freezes it, starts the next one and moves `confirmed` and the root on. Only this thread
+//! changes the banks, so a slot never ends while a transaction is half committed.
 
 use super::{execute, housekeeping, ticks, Command, Landed, Node};
 use crossbeam_channel::{Receiver, RecvTimeoutError};
+use solana_clock::Slot;
 use solana_runtime::bank::Bank;
+use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction_error::TransactionError;
 use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
 
+/// A transaction waiting for the next slot (deferred landing).
+struct Queued {
+    tx: Arc<execute::SanitizedTx>,
+    versioned: VersionedTransaction,
+    reply: Option<tokio::sync::oneshot::Sender<Landed>>,
+}
+
+impl Queued {
+    fn land(self, node: &Node) {
+        let landed = land(node, &self.tx, self.versioned);
+        report(&landed, self.tx.signature());
+        if let Some(reply) = self.reply {
+            let _ = reply.send(landed);
+        }
+    }
+}
+
 pub(super) fn run(node: &Node, commands: &Receiver<Command>, slot_duration: Duration) {
     let mut slot_end = Instant::now() + slot_duration;
+    let mut queued: Vec<Queued> = Vec::new();
     loop {
         match commands.recv_deadline(slot_end) {
             Ok(Command::Land { tx, versioned, reply }) => {
-                let _ = reply.send(land(node, &tx, versioned));
+                let queued_tx = Queued { tx, versioned, reply };
+                if node.confirmation.deferred_landing {
+                    queued.push(queued_tx);
+                } else {
+                    queued_tx.land(node);
+                }
             }
             Ok(Command::EndSlot) => {
                 end_slot(node);
+                queued.drain(..).for_each(|queued| queued.land(node));
                 slot_end = Instant::now() + slot_duration;
             }
             Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return,
@@ -29,6 +55,8 @@ pub(super) fn run(node: &Node, commands: &Receiver<Command>, slot_duration: Dura
         let now = Instant::now();
         if now >= slot_end {
             end_slot(node);
+            // What was sent during the slot that just ended lands in the new one.
+            queued.drain(..).for_each(|queued| queued.land(node));
             slot_end += slot_duration;
             if slot_end <= now {
                 // Fell behind (a debugger, a suspended laptop): resume the rhythm from now.
@@ -38,11 +66,14 @@ pub(super) fn run(node: &Node, commands: &Receiver<Command>, slot_duration: Dura
     }
 }
 
-fn land(
-    node: &Node,
-    tx: &execute::SanitizedTx,
-    versioned: solana_transaction::versioned::VersionedTransaction,
-) -> Landed {
+fn report(landed: &Landed, signature: &solana_signature::Signature) {
+    match landed {
+        Ok(record) => tracing::debug!(%signature, slot = record.slot, status = ?record.meta.status, "landed"),
+        Err(err) => tracing::info!(%signature, %err, "dropped: the runtime refused the transaction"),
+    }
+}
+
+fn land(node: &Node, tx: &execute::SanitizedTx, versioned: VersionedTransaction) -> Landed {
     let bank = node.working_bank();
     if node.blockhashes.reject_expired(tx.message().recent_blockhash(), bank.slot()) {
         return Err(TransactionError::BlockhashNotFound);
@@ -50,8 +81,13 @@ fn land(
     let record = Arc::new(execute::execute(&bank, tx, versioned)?);
     node.history.insert(record.clone());
     node.subscriptions.transaction_processed(&bank, &record);
-    tracing::debug!(signature = %record.signature, slot = record.slot, status = ?record.meta.status, "transaction landed");
     Ok(record)
+}
+
+/// Banks that reached a commitment level when a slot ended, oldest first.
+struct Reached {
+    pub confirmed: Vec<Arc<Bank>>,
+    pub finalized: Vec<Arc<Bank>>,
 }
 
 fn end_slot(node: &Node) {
@@ -61,18 +97,43 @@ fn end_slot(node: &Node) {
         node.blockhashes.record(*blockhash, parent.slot() + 1, parent.block_height() + 1)
     });
     parent.freeze();
-    let child = Bank::new_from_parent(parent.clone(), parent.collector_id(), parent.slot() + 1);
-    let child = {
+    let working_slot = parent.slot() + 1;
+    let child = Bank::new_from_parent(parent.clone(), parent.collector_id(), working_slot);
+    let before = node.settled_slots();
+    let confirmed_slot = working_slot.saturating_sub(node.confirmation.confirmed_lag_slots).max(before.confirmed);
+    let root_slot = working_slot.saturating_sub(node.confirmation.finalized_lag_slots).max(before.finalized);
+    let (child, reached) = {
         let mut forks = node.bank_forks.write().expect("bank forks lock");
         let child = forks.insert(child).clone_without_scheduler();
-        forks.set_root(parent.slot(), None, Some(parent.slot()));
-        child
+        let banks =
+            |from: Slot, to: Slot| -> Vec<Arc<Bank>> { (from + 1..=to).filter_map(|slot| forks.get(slot)).collect() };
+        let reached = Reached {
+            confirmed: banks(before.confirmed, confirmed_slot),
+            finalized: banks(before.finalized, root_slot),
+        };
+        if root_slot > before.finalized {
+            forks.set_root(root_slot, None, Some(root_slot));
+        }
+        (child, reached)
     };
-    if parent.slot().is_multiple_of(housekeeping::EVERY_SLOTS) {
-        housekeeping::run(&parent);
+    if let Some(confirmed) = reached.confirmed.last() {
+        node.set_confirmed(confirmed.clone());
+    }
+    for root in &reached.finalized {
+        if root.slot().is_multiple_of(housekeeping::EVERY_SLOTS) {
+            housekeeping::run(root);
+        }
     }
     debug_assert_eq!(child.block_height(), parent.block_height() + 1);
-    node.history.prune(parent.slot());
-    node.subscriptions.slot_rooted(&parent, &child, &node.history.in_slot(parent.slot()));
-    tracing::trace!(slot = child.slot(), root = parent.slot(), "new slot");
+    node.history.prune(node.root_bank().slot());
+    let landed_in = |banks: &[Arc<Bank>]| -> Vec<_> {
+        banks.iter().map(|bank| (bank.clone(), node.history.in_slot(bank.slot()))).collect()
+    };
+    node.subscriptions.slot_ended(
+        &child,
+        node.root_bank().slot(),
+        &landed_in(&reached.confirmed),
+        &landed_in(&reached.finalized),
+    );
+    tracing::trace!(slot = child.slot(), confirmed = confirmed_slot, root = root_slot, "new slot");
 }

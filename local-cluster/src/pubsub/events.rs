@@ -1,7 +1,8 @@
 //! The notifications the bank thread's events produce.
 //!
-//! `processed` subscriptions hear about a transaction as soon as it lands; `confirmed` and
-//! `finalized` ones when its slot is rooted (see the node's commitment note).
+//! `processed` subscriptions hear about a transaction as soon as it lands; `confirmed` ones
+//! when its slot is confirmed and `finalized` ones when it is rooted (see the node's
+//! commitment note).
 
 use crate::{
     encoding,
@@ -47,26 +48,42 @@ impl Subscriptions {
         self.account_events(&mut registry, Level::Processed, bank, &written);
     }
 
-    /// `root` was completed and rooted, and `working` began.
-    pub fn slot_rooted(&self, root: &Bank, working: &Bank, landed_in_root: &[Arc<TxRecord>]) {
+    /// A slot ended and `working` began; `confirmed` and `finalized` are the banks that
+    /// reached those levels with it (oldest first), with the transactions that landed in them.
+    pub fn slot_ended(
+        &self,
+        working: &Bank,
+        root: Slot,
+        confirmed: &[(Arc<Bank>, Vec<Arc<TxRecord>>)],
+        finalized: &[(Arc<Bank>, Vec<Arc<TxRecord>>)],
+    ) {
         let mut registry = self.registry.lock().expect("subscriptions lock");
         if registry.by_id.is_empty() {
             return;
         }
-        let slot = SlotInfo { slot: working.slot(), parent: root.slot(), root: root.slot() };
+        let slot = SlotInfo { slot: working.slot(), parent: working.parent_slot(), root };
         for (id, subscription) in &registry.by_id {
             if let Kind::Slot = subscription.kind {
                 self.send(subscription, *id, &slot);
             }
         }
-        let landed: Vec<&TxRecord> = landed_in_root.iter().map(Arc::as_ref).collect();
-        self.transaction_events(&mut registry, Level::Rooted, &landed);
-        let written: HashSet<Pubkey> = landed.iter().flat_map(|record| record.writable.iter().copied()).collect();
-        self.account_events(&mut registry, Level::Rooted, root, &written);
+        for (level, reached) in [(Level::Confirmed, confirmed), (Level::Finalized, finalized)] {
+            for (bank, landed) in reached {
+                let landed: Vec<&TxRecord> = landed.iter().map(Arc::as_ref).collect();
+                self.transaction_events(&mut registry, level, &landed);
+                let written: HashSet<Pubkey> =
+                    landed.iter().flat_map(|record| record.writable.iter().copied()).collect();
+                self.account_events(&mut registry, level, bank, &written);
+            }
+        }
         // Accounts can change outside transactions (sysvars at every slot); a new slot is the
-        // moment to look at all watched accounts once.
+        // moment to look at all watched accounts once, at each level.
         self.watched_accounts(&mut registry, Level::Processed, working);
-        self.watched_accounts(&mut registry, Level::Rooted, root);
+        for (level, reached) in [(Level::Confirmed, confirmed), (Level::Finalized, finalized)] {
+            if let Some((bank, _)) = reached.last() {
+                self.watched_accounts(&mut registry, level, bank);
+            }
+        }
     }
 
     /// Logs and signature notifications for transactions that reached `level`.

@@ -47,7 +47,8 @@ impl Session {
             let record = node.history.get(&signature?)?;
             let reached = match level {
                 Level::Processed => node.working_bank().slot(),
-                Level::Rooted => node.root_bank().slot(),
+                Level::Confirmed => node.settled_slots().confirmed,
+                Level::Finalized => node.settled_slots().finalized,
             };
             (record.slot <= reached).then_some(record)
         };

@@ -23,13 +23,18 @@ pub(crate) type Outbox = UnboundedSender<String>;
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Level {
     Processed,
-    Rooted,
+    Confirmed,
+    Finalized,
 }
 
 impl Level {
+    /// Finalized when unspecified, as the RPC's subscriptions default.
     pub fn of(commitment: Option<CommitmentConfig>) -> Self {
-        if commitment.unwrap_or_default().is_at_least_confirmed() {
-            Level::Rooted
+        let commitment = commitment.unwrap_or_default();
+        if commitment.is_finalized() {
+            Level::Finalized
+        } else if commitment.is_confirmed() {
+            Level::Confirmed
         } else {
             Level::Processed
         }

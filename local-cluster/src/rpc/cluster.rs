@@ -127,11 +127,12 @@ pub(crate) fn register(io: &mut MetaIoHandler<Arc<Node>>) {
                 return Err(Error::invalid_params(format!("Too many inputs provided; max {MAX_FEE_ACCOUNTS}")));
             }
             let accounts = accounts.iter().map(|account| params::pubkey(account)).collect::<RpcResult<Vec<_>>>()?;
-            let root: Slot = node.root_bank().slot();
-            let first = root.saturating_sub(MAX_PROCESSING_AGE as u64 - 1);
+            // The validator's fee cache takes a slot in once it is confirmed.
+            let confirmed: Slot = node.settled_slots().confirmed;
+            let first = confirmed.saturating_sub(MAX_PROCESSING_AGE as u64 - 1);
             Ok(node
                 .history
-                .prioritization_fees(first..=root, &accounts)
+                .prioritization_fees(first..=confirmed, &accounts)
                 .into_iter()
                 .map(|(slot, prioritization_fee)| RpcPrioritizationFee { slot, prioritization_fee })
                 .collect::<Vec<_>>())

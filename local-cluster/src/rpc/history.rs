@@ -4,7 +4,7 @@
 use crate::{
     node::{
         history::{Page, TxRecord},
-        Node,
+        Node, SettledSlots,
     },
     rpc::{
         context::{at_least_confirmed, respond},
@@ -40,10 +40,10 @@ pub(crate) fn register(io: &mut MetaIoHandler<Arc<Node>>) {
                 signatures.iter().map(|signature| params::signature(signature)).collect::<RpcResult<Vec<_>>>()?;
             // The whole history is kept, so searchTransactionHistory changes nothing.
             let working = node.working_bank();
-            let root = node.root_bank().slot();
+            let settled = node.settled_slots();
             let statuses: Vec<Option<TransactionStatus>> = signatures
                 .iter()
-                .map(|signature| node.history.get(signature).map(|record| status(&record, root)))
+                .map(|signature| node.history.get(signature).map(|record| status(&record, settled)))
                 .collect();
             Ok(respond(&working, statuses))
         },
@@ -56,8 +56,8 @@ pub(crate) fn register(io: &mut MetaIoHandler<Arc<Node>>) {
             let signature = params::signature(&signature)?;
             let config = config.map(|config| config.convert_to_current()).unwrap_or_default();
             at_least_confirmed(config.commitment)?;
-            let root = node.root_bank().slot();
-            let Some(record) = node.history.get(&signature).filter(|record| record.slot <= root) else {
+            let highest = highest_slot(&node, config.commitment);
+            let Some(record) = node.history.get(&signature).filter(|record| record.slot <= highest) else {
                 return Ok(None);
             };
             let confirmed = ConfirmedTransactionWithStatusMeta {
@@ -93,37 +93,60 @@ pub(crate) fn register(io: &mut MetaIoHandler<Arc<Node>>) {
                 until: config.until.as_deref().map(params::signature).transpose()?,
                 limit,
             };
-            let root: Slot = node.root_bank().slot();
-            if config.min_context_slot.is_some_and(|min| root < min) {
-                return Err(RpcCustomError::MinContextSlotNotReached { context_slot: root }.into());
+            let highest = highest_slot(&node, config.commitment);
+            if config.min_context_slot.is_some_and(|min| highest < min) {
+                return Err(RpcCustomError::MinContextSlotNotReached { context_slot: highest }.into());
             }
+            let settled = node.settled_slots();
             Ok(node
                 .history
-                .for_address(&address, root, page)
+                .for_address(&address, highest, page)
                 .iter()
-                .map(|record| signature_info(record))
+                .map(|record| signature_info(record, settled))
                 .collect::<Vec<_>>())
         },
     );
 }
 
-/// On a single node a slot is final once rooted; before that it is only processed.
-fn status(record: &TxRecord, root: Slot) -> TransactionStatus {
-    let rooted = record.slot <= root;
-    TransactionStatus {
-        slot: record.slot,
-        confirmations: if rooted { None } else { Some(0) },
-        status: record.meta.status.clone(),
-        err: record.meta.status.clone().err(),
-        confirmation_status: Some(if rooted {
-            TransactionConfirmationStatus::Finalized
-        } else {
-            TransactionConfirmationStatus::Processed
-        }),
+/// The highest slot a history read at `commitment` (at least confirmed) sees.
+fn highest_slot(node: &Node, commitment: Option<solana_commitment_config::CommitmentConfig>) -> Slot {
+    let settled = node.settled_slots();
+    if commitment.unwrap_or_default().is_finalized() {
+        settled.finalized
+    } else {
+        settled.confirmed
     }
 }
 
-fn signature_info(record: &TxRecord) -> RpcConfirmedTransactionStatusWithSignature {
+fn confirmation_status(slot: Slot, settled: SettledSlots) -> TransactionConfirmationStatus {
+    if slot <= settled.finalized {
+        TransactionConfirmationStatus::Finalized
+    } else if slot <= settled.confirmed {
+        TransactionConfirmationStatus::Confirmed
+    } else {
+        TransactionConfirmationStatus::Processed
+    }
+}
+
+/// A slot is final once rooted, confirmed once the confirmed bank reaches it, and only
+/// processed before; confirmations count the confirmed slots from it on, as the RPC does.
+fn status(record: &TxRecord, settled: SettledSlots) -> TransactionStatus {
+    let confirmation_status = confirmation_status(record.slot, settled);
+    let confirmations = match confirmation_status {
+        TransactionConfirmationStatus::Finalized => None,
+        TransactionConfirmationStatus::Confirmed => Some((settled.confirmed - record.slot + 1) as usize),
+        TransactionConfirmationStatus::Processed => Some(0),
+    };
+    TransactionStatus {
+        slot: record.slot,
+        confirmations,
+        status: record.meta.status.clone(),
+        err: record.meta.status.clone().err(),
+        confirmation_status: Some(confirmation_status),
+    }
+}
+
+fn signature_info(record: &TxRecord, settled: SettledSlots) -> RpcConfirmedTransactionStatusWithSignature {
     RpcConfirmedTransactionStatusWithSignature {
         signature: record.signature.to_string(),
         slot: record.slot,
@@ -133,6 +156,6 @@ fn signature_info(record: &TxRecord) -> RpcConfirmedTransactionStatusWithSignatu
             meta: record.meta.clone(),
         }),
         block_time: Some(record.block_time),
-        confirmation_status: Some(TransactionConfirmationStatus::Finalized),
+        confirmation_status: Some(confirmation_status(record.slot, settled)),
     }
 }

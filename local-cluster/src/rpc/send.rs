@@ -2,7 +2,7 @@
 
 use crate::{
     faults::{Faults, Fired},
-    node::{Landed, Node},
+    node::Node,
     rpc::{
         context::bank,
         params::{self, arity, method},
@@ -53,7 +53,8 @@ pub(crate) fn register(io: &mut MetaIoHandler<Arc<Node>>) {
             } else if config.skip_preflight && !transaction::signatures_verify(&versioned) {
                 tracing::debug!(%signature, "dropped: a signature does not verify");
             } else {
-                report(&signature, node.land(tx, versioned).await.map_err(stopped)?);
+                // The bank thread logs what became of it.
+                node.submit(tx, versioned).await.map_err(stopped)?;
             }
             Ok(signature.to_string())
         },
@@ -76,21 +77,15 @@ pub(crate) fn register(io: &mut MetaIoHandler<Arc<Node>>) {
             let versioned = VersionedTransaction::from(tx);
             let sanitized = transaction::sanitize(&bank, versioned.clone(), false)?;
             let signature = *sanitized.signature();
-            match node.land(sanitized, versioned).await.map_err(stopped)? {
-                Ok(_) => Ok(signature.to_string()),
-                Err(err) => {
+            // With deferred landing the faucet's transfer lands in the next slot, as a faucet's does.
+            match node.submit(sanitized, versioned).await.map_err(stopped)? {
+                Some(Err(err)) => {
                     Err(params::internal_error(format!("airdrop of {lamports} lamports to {address} failed: {err}")))
                 }
+                Some(Ok(_)) | None => Ok(signature.to_string()),
             }
         },
     );
-}
-
-fn report(signature: &solana_signature::Signature, landed: Landed) {
-    match landed {
-        Ok(record) => tracing::debug!(%signature, slot = record.slot, status = ?record.meta.status, "landed"),
-        Err(err) => tracing::info!(%signature, %err, "dropped: the runtime refused the transaction"),
-    }
 }
 
 /// The bank thread is gone: the node is shutting down.

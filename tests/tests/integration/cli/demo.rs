@@ -7,7 +7,8 @@ use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_treasury_matches_its_file_and_the_workload_pays_out_through_the_spender() {
-    let (cluster, rpc) = smart_treasury_tests::start_cluster(super::SLOT).await;
+    let (cluster, rpc) =
+        smart_treasury_tests::start_cluster(super::SLOT, smart_treasury_local_cluster::Confirmation::INSTANT).await;
     let dir = super::TempDir::new("smart-treasury-cli");
     let demo = setup::build(&rpc, &cluster.faucet(), &dir.0).await.expect("the demo builds");
 

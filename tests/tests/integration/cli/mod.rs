@@ -26,7 +26,8 @@ pub struct Env {
 }
 
 pub async fn env() -> Env {
-    let (cluster, rpc) = smart_treasury_tests::start_cluster(SLOT).await;
+    let (cluster, rpc) =
+        smart_treasury_tests::start_cluster(SLOT, smart_treasury_local_cluster::Confirmation::INSTANT).await;
     let dir = TempDir::new("smart-treasury-cli");
     let world = setup::prepare(&rpc, &cluster.faucet(), &dir.0).await.expect("the demo world is prepared");
     Env { cluster, rpc, world, dir }

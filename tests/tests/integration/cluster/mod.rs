@@ -3,6 +3,7 @@
 //! cluster on free ports with short slots.
 
 mod accounts;
+mod commitment;
 mod errors;
 mod faults;
 mod lifecycle;
@@ -14,7 +15,7 @@ mod treasury;
 
 use anchor_lang::prelude::Pubkey;
 use serde_json::{json, Value};
-use smart_treasury_local_cluster::{ClusterConfig, FaultConfig, LocalCluster};
+use smart_treasury_local_cluster::{ClusterConfig, Confirmation, FaultConfig, LocalCluster};
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
@@ -30,10 +31,15 @@ pub async fn start() -> LocalCluster {
 }
 
 /// Runs the program natively, or its SBF build when the suite runs against it
-/// (`SMART_TREASURY_SBF`, as the program tests).
+/// (`SMART_TREASURY_SBF`, as the program tests). Instant confirmation: these tests are
+/// about the methods; `commitment` is about the timing.
 pub async fn start_with(faults: FaultConfig) -> LocalCluster {
+    start_confirming(Confirmation::INSTANT, faults).await
+}
+
+pub async fn start_confirming(confirmation: Confirmation, faults: FaultConfig) -> LocalCluster {
     let program_so = smart_treasury_tests::sbf_program_dir().map(|dir| dir.join("smart_treasury.so"));
-    let config = ClusterConfig { slot_duration: SLOT, faults, program_so, ..ClusterConfig::ephemeral() };
+    let config = ClusterConfig { slot_duration: SLOT, confirmation, faults, program_so, ..ClusterConfig::ephemeral() };
     LocalCluster::start(config).await.expect("the cluster starts")
 }
 
@@ -59,7 +65,13 @@ pub fn call(method: &str, params: Value) -> Value {
 pub async fn funded(rpc: &RpcClient, lamports: u64) -> Keypair {
     let keypair = Keypair::new();
     let signature = rpc.request_airdrop(&keypair.pubkey(), lamports).await.expect("airdrop");
-    rpc.confirm_transaction_with_commitment(&signature, CommitmentConfig::processed()).await.expect("airdrop lands");
+    // Wait until it is confirmed, so a client reading (or preflighting) at any level up to
+    // confirmed sees the funds.
+    within(100, || async {
+        let landed = rpc.confirm_transaction_with_commitment(&signature, CommitmentConfig::confirmed()).await;
+        landed.expect("the status is readable").value.then_some(())
+    })
+    .await;
     keypair
 }
 

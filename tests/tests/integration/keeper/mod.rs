@@ -41,7 +41,8 @@ pub struct Env {
 }
 
 pub async fn env() -> Env {
-    let (cluster, rpc) = smart_treasury_tests::start_cluster(SLOT).await;
+    let (cluster, rpc) =
+        smart_treasury_tests::start_cluster(SLOT, smart_treasury_local_cluster::Confirmation::REALISTIC).await;
     let dir = TempDir::new("smart-treasury-keeper");
     let demo = setup::build(&rpc, &cluster.faucet(), &dir.0).await.expect("the demo treasury is built");
     Env { cluster, rpc, demo, dir }
@@ -102,10 +103,15 @@ impl Env {
         tx::send(&self.rpc, &self.demo.authority, vec![Change::new("payout", withdraw)]).await.expect("payout lands");
     }
 
-    /// The hot wallet's movements as the chain records them, oldest first.
+    /// The hot wallet's confirmed movements as the chain records them, oldest first.
     pub async fn hot_wallet_movements(&self) -> Vec<Movement> {
         let address = self.hot_wallet_balance_id();
-        let signatures = self.rpc.get_signatures_for_address(&address).await.expect("signatures");
+        // At confirmed, as the keeper reads: finalized trails by 32 slots on this cluster.
+        let config = solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config {
+            commitment: Some(solana_commitment_config::CommitmentConfig::confirmed()),
+            ..Default::default()
+        };
+        let signatures = self.rpc.get_signatures_for_address_with_config(&address, config).await.expect("signatures");
         let mut movements = Vec::new();
         for entry in signatures.iter().rev().filter(|entry| entry.err.is_none()) {
             let events = smart_treasury_client::events::fetch(&self.rpc, &entry.signature)
