@@ -127,7 +127,13 @@ impl Env {
 
     /// Every program event of the treasury on chain, as (signature, event index).
     pub async fn treasury_events_on_chain(&self) -> BTreeSet<(String, u32)> {
-        let signatures = self.rpc.get_signatures_for_address(&self.demo.treasury).await.expect("signatures");
+        // At confirmed, as the keeper ingests: finalized trails by 32 slots on this cluster.
+        let config = solana_rpc_client::rpc_client::GetConfirmedSignaturesForAddress2Config {
+            commitment: Some(solana_commitment_config::CommitmentConfig::confirmed()),
+            ..Default::default()
+        };
+        let signatures =
+            self.rpc.get_signatures_for_address_with_config(&self.demo.treasury, config).await.expect("signatures");
         let mut ids = BTreeSet::new();
         for entry in signatures.iter().filter(|entry| entry.err.is_none()) {
             let events = smart_treasury_client::events::fetch(&self.rpc, &entry.signature)
