@@ -36,6 +36,41 @@ pub struct Global {
     /// With --export: the signer to build for (default: the treasury's authority).
     #[arg(long, global = true, requires = "export")]
     pub authority: Option<String>,
+    /// Which global options were given rather than defaulted.
+    #[arg(skip)]
+    pub given: Given,
+}
+
+/// Global options given on the command line or in the environment, as opposed to
+/// their defaults: a given `--url` overrides a keeper config file even when it equals
+/// the default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Given {
+    /// `--url` or SMART_TREASURY_URL.
+    pub url: bool,
+    /// `--keypair` on the command line (SMART_TREASURY_KEYPAIR does not count: the
+    /// environment may hold it for other commands).
+    pub keypair_flag: bool,
+}
+
+impl Cli {
+    /// Parses a command line (program name first), noting which global options were
+    /// given.
+    pub fn try_parse_given<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{parser::ValueSource, CommandFactory, FromArgMatches};
+        let matches = Self::command().try_get_matches_from(args)?;
+        let mut cli = Self::from_arg_matches(&matches)?;
+        let source = |id: &str| matches.value_source(id);
+        cli.global.given = Given {
+            url: matches!(source("url"), Some(ValueSource::CommandLine | ValueSource::EnvVariable)),
+            keypair_flag: source("keypair") == Some(ValueSource::CommandLine),
+        };
+        Ok(cli)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,39 +104,19 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum KeeperCommand {
     /// Run until Ctrl-C / SIGTERM. Settings come from --config, then the environment,
-    /// then flags; --url, --keypair and --treasury are the global options.
+    /// then flags; --url and --treasury are the global options. The keeper signs with
+    /// its own key (--keeper-keypair), never the authority's --keypair.
     Run(KeeperRunArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct KeeperRunArgs {
-    /// Keeper config file (TOML).
+    /// Keeper config file (TOML); keeper/keeper.example.toml documents every field.
     #[arg(long, env = "SMART_TREASURY_KEEPER_CONFIG")]
     pub config: Option<PathBuf>,
-    /// PubSub endpoint (default: beside --url, port + 1).
-    #[arg(long, env = "SMART_TREASURY_WS_URL")]
-    pub ws_url: Option<String>,
-    /// The keeper's history (SQLite file).
-    #[arg(long, env = "SMART_TREASURY_KEEPER_STORE")]
-    pub store: Option<PathBuf>,
-    /// Serve Prometheus metrics here, e.g. 127.0.0.1:9100.
-    #[arg(long, env = "SMART_TREASURY_KEEPER_METRICS")]
-    pub metrics_addr: Option<String>,
-    /// processed, confirmed or finalized.
-    #[arg(long, env = "SMART_TREASURY_KEEPER_COMMITMENT")]
-    pub commitment: Option<String>,
-    /// Milliseconds between watch-and-plan cycles.
-    #[arg(long, env = "SMART_TREASURY_KEEPER_CYCLE_MS")]
-    pub cycle_ms: Option<u64>,
-    /// Seconds per forecast bucket (3600 = hourly).
-    #[arg(long, env = "SMART_TREASURY_KEEPER_BUCKET_SECONDS")]
-    pub bucket_seconds: Option<u64>,
-    /// Act on a forecast breach this many seconds ahead.
-    #[arg(long, env = "SMART_TREASURY_KEEPER_LEAD_SECONDS")]
-    pub lead_seconds: Option<f64>,
-    /// Refuse a crank whose fee would exceed this.
-    #[arg(long, env = "SMART_TREASURY_KEEPER_MAX_FEE_LAMPORTS")]
-    pub max_fee_lamports: Option<u64>,
+    // Boxed: every keeper setting makes this the largest command by far.
+    #[command(flatten)]
+    pub settings: Box<smart_treasury_keeper::config::FileConfig>,
 }
 
 #[derive(Debug, Args)]
@@ -330,4 +345,60 @@ pub struct MigrateExportArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// `SMART_TREASURY_` and the option's name for global options and the commands'
+    /// own; `SMART_TREASURY_KEEPER_` and the setting's name for `keeper run`.
+    fn expected_env(prefix: &str, long: &str) -> String {
+        let name = long.to_uppercase().replace('-', "_");
+        let name = name.strip_prefix("KEEPER_").unwrap_or(&name);
+        format!("{prefix}{name}")
+    }
+
+    fn check(command: &clap::Command, prefix: &str, checked: &mut usize) {
+        for arg in command.get_arguments() {
+            let (Some(env), Some(long)) = (arg.get_env(), arg.get_long()) else { continue };
+            let scheme = if arg.is_global_set() { "SMART_TREASURY_" } else { prefix };
+            assert_eq!(env.to_str(), Some(expected_env(scheme, long).as_str()), "the variable of --{long}");
+            *checked += 1;
+        }
+        for sub in command.get_subcommands() {
+            let prefix = if command.get_name() == "keeper" { "SMART_TREASURY_KEEPER_" } else { prefix };
+            check(sub, prefix, checked);
+        }
+    }
+
+    #[test]
+    fn environment_variables_follow_one_scheme() {
+        let mut checked = 0;
+        check(&Cli::command(), "SMART_TREASURY_", &mut checked);
+        assert!(checked >= 20, "only {checked} variables seen");
+        let keeper_run = Cli::command().find_subcommand("keeper").and_then(|k| k.find_subcommand("run")).cloned();
+        let keeper_run = keeper_run.expect("keeper run");
+        for field in ["ws_url", "cycle_ms", "metrics_addr", "keeper_keypair", "retry_after_s"] {
+            let arg = keeper_run.get_arguments().find(|arg| arg.get_id() == field).expect(field);
+            assert!(arg.get_env().is_some(), "{field} has a variable");
+        }
+    }
+
+    #[test]
+    fn a_given_url_is_told_apart_from_the_default() {
+        let parse = |args: &[&str]| Cli::try_parse_given(args).expect("parses").global;
+        // The demo tells people to export SMART_TREASURY_URL, which gives it too.
+        if std::env::var_os("SMART_TREASURY_URL").is_none() {
+            let defaulted = parse(&["smart-treasury", "treasury", "show"]);
+            assert_eq!(defaulted.url, "http://127.0.0.1:8899");
+            assert!(!defaulted.given.url);
+        }
+        let given = parse(&["smart-treasury", "--url", "http://127.0.0.1:8899", "treasury", "show"]);
+        assert!(given.given.url, "an explicit value equal to the default is still given");
+        let after =
+            parse(&["smart-treasury", "keeper", "run", "--url", "http://127.0.0.1:8899", "--keypair", "k.json"]);
+        assert_eq!(after.given, Given { url: true, keypair_flag: true }, "global options after the subcommand");
+    }
 }

@@ -41,7 +41,7 @@ impl Context {
     }
 
     pub fn keypair(&self) -> anyhow::Result<Keypair> {
-        Ok(keypair::load_keypair(&self.global.keypair)?)
+        Ok(keypair::load_keypair(&self.global.keypair, "--keypair FILE or set SMART_TREASURY_KEYPAIR")?)
     }
 
     /// The key changes are built for: the local keypair, or with --export the given

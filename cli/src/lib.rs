@@ -10,7 +10,6 @@ pub mod output;
 pub mod rules;
 
 pub use args::Cli;
-use clap::Parser;
 use std::io::Write;
 
 /// Runs one command line (without the program name) and writes its output to `out`.
@@ -20,7 +19,7 @@ where
     I: IntoIterator<Item = S>,
     S: Into<std::ffi::OsString> + Clone,
 {
-    let cli = Cli::try_parse_from(
+    let cli = Cli::try_parse_given(
         std::iter::once(std::ffi::OsString::from("smart-treasury")).chain(args.into_iter().map(Into::into)),
     )?;
     run(cli, out).await

@@ -3,33 +3,86 @@
 
 use crate::{forecast::ForecastConfig, planner::PlannerConfig};
 use anyhow::{bail, Context, Result};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
-/// Settings as a file states them; every field optional, unknown fields refused.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+/// The environment variable of a keeper setting: `SMART_TREASURY_KEEPER_` and the
+/// field's name in capitals (`cycle_ms` is `SMART_TREASURY_KEEPER_CYCLE_MS`).
+pub const ENV_PREFIX: &str = "SMART_TREASURY_KEEPER_";
+
+pub const DEFAULT_RPC_URL: &str = "http://127.0.0.1:8899";
+
+/// Settings as a file states them, and as `keeper run` takes them from the environment
+/// and flags: every field optional, unknown fields refused. A field's flag is its name
+/// in kebab case, its environment variable follows [`ENV_PREFIX`]; `rpc_url` and
+/// `treasury` are the CLI's global `--url` and `--treasury`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, clap::Args)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
+    /// JSON-RPC endpoint [default: http://127.0.0.1:8899].
+    #[arg(skip)]
     pub rpc_url: Option<String>,
+    /// PubSub endpoint [default: beside the RPC URL, port + 1].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_WS_URL")]
     pub ws_url: Option<String>,
+    /// The keeper's own keypair file (Solana CLI JSON, readable by its owner only): it
+    /// signs and pays for cranks. Not the treasury's authority.
+    #[arg(id = "keeper_keypair", long = "keeper-keypair", value_name = "FILE", env = "SMART_TREASURY_KEEPER_KEYPAIR")]
     pub keypair: Option<PathBuf>,
+    /// The treasury's address.
+    #[arg(skip)]
     pub treasury: Option<String>,
+    /// processed, confirmed or finalized [default: confirmed].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_COMMITMENT")]
     pub commitment: Option<String>,
+    /// The keeper's history (SQLite file) [default: keeper.sqlite].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_STORE")]
     pub store: Option<PathBuf>,
+    /// Serve Prometheus metrics here, e.g. 127.0.0.1:9100 [default: off].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_METRICS_ADDR")]
     pub metrics_addr: Option<String>,
+    /// Milliseconds between watch-and-plan cycles [default: 1000].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_CYCLE_MS")]
     pub cycle_ms: Option<u64>,
+    /// Seconds between re-reads of the treasury's managed balances [default: 30].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_DISCOVERY_INTERVAL_S")]
     pub discovery_interval_s: Option<u64>,
+    /// Seconds per forecast bucket (3600 = hourly) [default: 3600].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_BUCKET_SECONDS")]
     pub bucket_seconds: Option<u64>,
+    /// Forecast buckets ahead [default: 48].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_HORIZON_BUCKETS")]
     pub horizon_buckets: Option<usize>,
+    /// Act on a forecast breach this many seconds ahead [default: two buckets].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_LEAD_SECONDS")]
     pub lead_seconds: Option<f64>,
+    /// Act on a forecast breach only when at least this likely (0 to 1) [default: 0.5].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_MIN_BREACH_PROBABILITY")]
     pub min_breach_probability: Option<f64>,
+    /// Compute-unit limit = simulated units times this [default: 1.2].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_COMPUTE_UNIT_MARGIN")]
     pub compute_unit_margin: Option<f64>,
+    /// Percentile of recent prioritization fees to bid [default: 75].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_PRIORITY_FEE_PERCENTILE")]
     pub priority_fee_percentile: Option<u8>,
+    /// Never bid more than this per compute unit [default: 1000000].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_MAX_PRIORITY_FEE_MICRO_LAMPORTS")]
     pub max_priority_fee_micro_lamports: Option<u64>,
+    /// Refuse a crank whose fee would exceed this [default: 50000000].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_MAX_FEE_LAMPORTS")]
     pub max_fee_lamports: Option<u64>,
+    /// Warn when the keeper's key holds less than this [default: 100000000].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_LOW_BALANCE_LAMPORTS")]
     pub low_balance_lamports: Option<u64>,
+    /// Sends per need before giving up until a later cycle [default: 5].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_MAX_ATTEMPTS")]
     pub max_attempts: Option<u32>,
+    /// A refused need may be tried again after this many seconds [default: 30].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_RETRY_AFTER_S")]
     pub retry_after_s: Option<u64>,
+    /// Seconds between back-fills of the treasury's events, even while the
+    /// subscription seems fine [default: 30].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_BACKFILL_INTERVAL_S")]
     pub backfill_interval_s: Option<u64>,
 }
 
@@ -59,7 +112,8 @@ impl FromStr for Commitment {
 pub struct KeeperConfig {
     pub rpc_url: String,
     pub ws_url: String,
-    pub keypair: PathBuf,
+    /// The keeper's own key; a process that never cranks needs none.
+    pub keypair: Option<PathBuf>,
     pub treasury: String,
     pub commitment: Commitment,
     pub store: PathBuf,
@@ -136,9 +190,15 @@ pub fn resolve(file: FileConfig, overrides: FileConfig) -> Result<KeeperConfig> 
     let required = |value: Option<String>, name: &str| -> Result<String> {
         value.with_context(|| format!("`{name}` is required: set it in the config file, the environment or a flag"))
     };
-    let rpc_url = pick!(rpc_url).unwrap_or_else(|| "http://127.0.0.1:8899".to_string());
+    let rpc_url = pick!(rpc_url).unwrap_or_else(|| DEFAULT_RPC_URL.to_string());
     check_url(&rpc_url, "rpc_url", &["http://", "https://"])?;
-    let ws_url = pick!(ws_url).unwrap_or_else(|| derive_ws_url(&rpc_url));
+    // As the Solana CLI does: an RPC URL that overrides the file brings its own PubSub
+    // URL, unless one is given beside it.
+    let ws_url = match (&overrides.ws_url, &overrides.rpc_url) {
+        (Some(ws_url), _) => ws_url.clone(),
+        (None, Some(rpc_url)) => derive_ws_url(rpc_url),
+        (None, None) => file.ws_url.clone().unwrap_or_else(|| derive_ws_url(&rpc_url)),
+    };
     check_url(&ws_url, "ws_url", &["ws://", "wss://"])?;
     let treasury = required(pick!(treasury), "treasury")?;
     check_pubkey(&treasury, "treasury")?;
@@ -193,7 +253,7 @@ pub fn resolve(file: FileConfig, overrides: FileConfig) -> Result<KeeperConfig> 
     Ok(KeeperConfig {
         rpc_url,
         ws_url,
-        keypair: pick!(keypair).unwrap_or_else(|| PathBuf::from("~/.config/solana/id.json")),
+        keypair: pick!(keypair),
         treasury,
         commitment,
         store: pick!(store).unwrap_or_else(|| PathBuf::from("keeper.sqlite")),
@@ -210,14 +270,18 @@ pub fn resolve(file: FileConfig, overrides: FileConfig) -> Result<KeeperConfig> 
     })
 }
 
-/// The PubSub URL beside an RPC URL, as the Solana CLI derives it (port + 1).
+/// The PubSub URL beside an RPC URL, as the Solana CLI derives it: `ws` for `http`, and
+/// an explicit port plus one; path and query (where providers put keys) stay.
 pub fn derive_ws_url(rpc_url: &str) -> String {
     let ws = rpc_url.replacen("https://", "wss://", 1).replacen("http://", "ws://", 1);
-    match ws.rsplit_once(':') {
-        Some((head, port)) if port.trim_end_matches('/').parse::<u16>().is_ok() => {
-            let port: u16 = port.trim_end_matches('/').parse().unwrap_or(8899);
-            format!("{head}:{}", port.saturating_add(1))
-        }
+    let Some((scheme, rest)) = ws.split_once("://") else { return ws };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once(':') {
+        Some((host, port)) if !port.contains(']') => match port.parse::<u16>() {
+            Ok(port) => format!("{scheme}://{host}:{}{tail}", port.saturating_add(1)),
+            Err(_) => ws,
+        },
         _ => ws,
     }
 }
@@ -272,8 +336,9 @@ mod tests {
 
     const TREASURY: &str = "HLXACGiPB9Px2XdETqEYgwCLqB3DtuMA9WMDsTDpbTnH";
 
+    /// The settings that have no default.
     fn with_treasury() -> FileConfig {
-        FileConfig { treasury: Some(TREASURY.into()), ..FileConfig::default() }
+        FileConfig { treasury: Some(TREASURY.into()), keypair: Some("keeper.json".into()), ..FileConfig::default() }
     }
 
     #[test]
@@ -318,5 +383,75 @@ mod tests {
         let error = read_file(&path).unwrap_err().to_string();
         assert!(error.contains("keeper.toml:2") && error.contains("rpc_urll"), "{error}");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_overriding_rpc_url_brings_its_own_pubsub_url() {
+        let file = FileConfig {
+            rpc_url: Some("http://10.0.0.1:8899".into()),
+            ws_url: Some("ws://10.0.0.1:8900".into()),
+            ..with_treasury()
+        };
+        let flag = FileConfig { rpc_url: Some("http://127.0.0.1:9999".into()), ..FileConfig::default() };
+        let config = resolve(file.clone(), flag.clone()).unwrap();
+        assert_eq!(
+            (config.rpc_url.as_str(), config.ws_url.as_str()),
+            ("http://127.0.0.1:9999", "ws://127.0.0.1:10000")
+        );
+        let both = FileConfig { ws_url: Some("wss://pubsub.example.com".into()), ..flag };
+        assert_eq!(resolve(file.clone(), both).unwrap().ws_url, "wss://pubsub.example.com");
+        assert_eq!(resolve(file, FileConfig::default()).unwrap().ws_url, "ws://10.0.0.1:8900");
+    }
+
+    #[test]
+    fn the_pubsub_url_keeps_path_query_and_credentials_and_moves_only_an_explicit_port() {
+        let cases = [
+            ("http://127.0.0.1:8899", "ws://127.0.0.1:8900"),
+            ("https://mainnet.helius-rpc.com/?api-key=k1", "wss://mainnet.helius-rpc.com/?api-key=k1"),
+            ("http://user:pw@10.0.0.1:8899/rpc?key=a:b", "ws://user:pw@10.0.0.1:8900/rpc?key=a:b"),
+            ("http://user:pw@rpc.example.com/x", "ws://user:pw@rpc.example.com/x"),
+            ("http://[::1]:8899", "ws://[::1]:8900"),
+            ("http://[::1]", "ws://[::1]"),
+        ];
+        for (rpc, ws) in cases {
+            assert_eq!(derive_ws_url(rpc), ws, "{rpc}");
+        }
+    }
+
+    const EXAMPLE: &str = include_str!("../keeper.example.toml");
+
+    /// Every field the keeper knows, from its own definition.
+    fn known_fields() -> Vec<String> {
+        let fields = serde_json::to_value(FileConfig::default()).expect("settings serialise");
+        fields.as_object().expect("a struct").keys().cloned().collect()
+    }
+
+    #[test]
+    fn the_example_config_parses_and_sets_every_field_to_its_default() {
+        // Unknown fields are refused, so parsing proves every field in it is known.
+        let example: FileConfig = toml::from_str(EXAMPLE).expect("keeper.example.toml parses");
+        let required =
+            FileConfig { treasury: Some(TREASURY.into()), keypair: Some("k.json".into()), ..Default::default() };
+        let from_example = resolve(example, required.clone()).expect("keeper.example.toml resolves");
+        let from_defaults = resolve(FileConfig::default(), required).expect("defaults resolve");
+        assert_eq!(from_example, from_defaults, "a value in keeper.example.toml is not the default");
+    }
+
+    #[test]
+    fn the_example_config_documents_every_field_the_keeper_knows() {
+        let documented: Vec<&str> = EXAMPLE
+            .lines()
+            .filter_map(|line| line.trim_start_matches(['#', ' ']).split_once(" = "))
+            .map(|(key, _)| key.trim())
+            .filter(|key| key.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_'))
+            .collect();
+        let known = known_fields();
+        assert!(known.iter().any(|field| field == "cycle_ms"), "{known:?}");
+        for field in &known {
+            assert!(documented.contains(&field.as_str()), "keeper.example.toml does not document `{field}`");
+        }
+        for key in documented {
+            assert!(known.iter().any(|field| field == key), "keeper.example.toml documents `{key}`, which is no field");
+        }
     }
 }

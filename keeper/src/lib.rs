@@ -6,6 +6,7 @@ pub mod executor;
 pub mod fees;
 pub mod fleet;
 pub mod forecast;
+pub mod keys;
 pub mod metrics;
 pub mod planner;
 pub mod reconnect;

@@ -10,6 +10,7 @@ use crate::{
     executor::{Executor, Outcome},
     fleet::Fleet,
     forecast::{breach_outlook, forecast_net_flow},
+    keys,
     metrics::{self, Metrics},
     planner::plan,
     store::{ActionStatus, Store},
@@ -17,7 +18,7 @@ use crate::{
 };
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result};
-use smart_treasury_client::{keypair::load_keypair, read};
+use smart_treasury_client::read;
 use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_signer::Signer;
@@ -68,12 +69,7 @@ impl Shared {
         let treasury = Pubkey::from_str(&config.treasury).context("treasury address")?;
         // A process that only serves (no cranks) signs nothing: a throwaway key will do.
         let payer = Arc::new(if config.crank {
-            load_keypair(&config.keypair).with_context(|| {
-                format!(
-                    "loading the keeper keypair {}: create one with `solana-keygen new` or pass --keypair",
-                    config.keypair.display()
-                )
-            })?
+            keys::load(config.keypair.as_deref())?
         } else {
             solana_keypair::Keypair::new()
         });
@@ -143,6 +139,7 @@ pub async fn run_shared(shared: Arc<Shared>, shutdown: CancellationToken) -> Res
     }
     if shared.config.crank {
         recover(&shared).await.context("resolving actions a previous run left pending")?;
+        keys::warn_if_authority(&shared.rpc, &shared.treasury, &shared.keeper).await;
     }
     let managed_balances = shared.fleet.read().await.balances.len();
     tracing::info!(treasury = %shared.treasury, keeper = %shared.keeper, managed_balances, "keeper started");

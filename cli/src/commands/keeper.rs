@@ -2,36 +2,29 @@
 //! flags, until Ctrl-C or SIGTERM.
 
 use crate::args::{Global, KeeperRunArgs};
-use anyhow::Result;
+use anyhow::{bail, Result};
 use smart_treasury_keeper::{
     config::{read_file, resolve, FileConfig, KeeperConfig},
     service,
 };
 use tokio_util::sync::CancellationToken;
 
-/// The global options' defaults; a default does not override the config file.
-const DEFAULT_URL: &str = "http://127.0.0.1:8899";
-const DEFAULT_KEYPAIR: &str = "~/.config/solana/id.json";
-
 /// Merges the config file with the environment and flags.
 pub fn config(global: &Global, args: &KeeperRunArgs) -> Result<KeeperConfig> {
+    if global.given.keypair_flag {
+        bail!(
+            "`keeper run` does not sign with --keypair, the treasury authority's key for operator commands: \
+             give the keeper a key of its own with --keeper-keypair FILE (or `keypair` in the config file)"
+        );
+    }
     let file = match &args.config {
         Some(path) => read_file(path)?,
         None => FileConfig::default(),
     };
     let overrides = FileConfig {
-        rpc_url: (global.url != DEFAULT_URL).then(|| global.url.clone()),
-        keypair: (global.keypair.as_os_str() != DEFAULT_KEYPAIR).then(|| global.keypair.clone()),
+        rpc_url: global.given.url.then(|| global.url.clone()),
         treasury: global.treasury.clone(),
-        ws_url: args.ws_url.clone(),
-        store: args.store.clone(),
-        metrics_addr: args.metrics_addr.clone(),
-        commitment: args.commitment.clone(),
-        cycle_ms: args.cycle_ms,
-        bucket_seconds: args.bucket_seconds,
-        lead_seconds: args.lead_seconds,
-        max_fee_lamports: args.max_fee_lamports,
-        ..FileConfig::default()
+        ..(*args.settings).clone()
     };
     resolve(file, overrides)
 }

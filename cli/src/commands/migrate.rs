@@ -31,7 +31,11 @@ fn print_plan(out: &mut dyn Write, plan: &Plan) -> anyhow::Result<()> {
 }
 
 fn create_key(args: &MigrateArgs) -> anyhow::Result<Option<Keypair>> {
-    args.create_key.as_deref().map(keypair::load_keypair).transpose().map_err(Into::into)
+    args.create_key
+        .as_deref()
+        .map(|path| keypair::load_keypair(path, "--create-key FILE"))
+        .transpose()
+        .map_err(Into::into)
 }
 
 pub async fn plan(ctx: &Context, out: &mut dyn Write, args: &MigrateArgs) -> anyhow::Result<()> {

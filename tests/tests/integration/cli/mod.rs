@@ -5,6 +5,7 @@
 mod commands;
 mod demo;
 mod errors;
+mod keeper_run;
 mod migrations;
 
 use serde_json::Value;

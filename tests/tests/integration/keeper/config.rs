@@ -33,6 +33,6 @@ async fn out_of_range_values_and_missing_files_are_refused() {
     assert!(error.contains("`commitment`"), "{error}");
     let error = keeper_run(&["--config", "/nonexistent/keeper.toml"]).await;
     assert!(error.contains("/nonexistent/keeper.toml"), "{error}");
-    let error = keeper_run(&["--treasury", treasury, "--keypair", "/nonexistent/keeper.json"]).await;
+    let error = keeper_run(&["--treasury", treasury, "--keeper-keypair", "/nonexistent/keeper.json"]).await;
     assert!(error.contains("/nonexistent/keeper.json"), "{error}");
 }
