@@ -5,6 +5,7 @@ pub mod args;
 pub mod commands;
 pub mod context;
 pub mod demo;
+pub mod logging;
 pub mod migrate;
 pub mod output;
 pub mod rules;

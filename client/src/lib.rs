@@ -10,6 +10,7 @@ pub mod keypair;
 pub mod pda;
 pub mod program_error;
 pub mod read;
+pub mod redact;
 pub mod status;
 pub mod tx;
 pub mod workload;

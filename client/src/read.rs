@@ -1,5 +1,6 @@
 //! Typed reads over standard JSON-RPC: the program's accounts, token accounts, mints.
 
+use crate::redact;
 use anchor_lang::{prelude::Pubkey, AccountDeserialize, Discriminator};
 use anchor_spl::token_2022::spl_token_2022::{
     extension::StateWithExtensions,
@@ -40,11 +41,16 @@ pub fn connect(url: &str) -> RpcClient {
     RpcClient::new_with_commitment(url.to_string(), CommitmentConfig::confirmed())
 }
 
+/// The endpoint as errors name it: without the keys providers put in URLs.
+pub fn shown_url(rpc: &RpcClient) -> String {
+    redact::url(&rpc.url())
+}
+
 /// Classifies a transport failure: nothing listening is not the same as a bad answer.
 /// Some client calls fold the transport error into their own message, hence the text.
 pub fn rpc_error(rpc: &RpcClient, error: ClientError) -> ReadError {
-    let url = rpc.url();
-    let text = error.to_string();
+    let url = shown_url(rpc);
+    let text = redact::urls_in(&error.to_string()).into_owned();
     let transport = matches!(error.kind(), ErrorKind::Reqwest(_) | ErrorKind::Io(_) | ErrorKind::Middleware(_))
         || text.contains("error sending request");
     if transport {
@@ -94,7 +100,7 @@ pub async fn required<T: AccountDeserialize>(
     program_account(rpc, kind, address).await?.ok_or_else(|| ReadError::NotFound {
         kind,
         address: *address,
-        url: rpc.url(),
+        url: shown_url(rpc),
     })
 }
 
@@ -201,7 +207,7 @@ pub async fn token_account(rpc: &RpcClient, address: &Pubkey) -> Result<TokenAcc
     let (owner, data) = account(rpc, address).await?.ok_or_else(|| ReadError::NotFound {
         kind: "token account",
         address: *address,
-        url: rpc.url(),
+        url: shown_url(rpc),
     })?;
     parse_token_account(*address, owner, &data)
 }
@@ -279,7 +285,7 @@ pub async fn mint(rpc: &RpcClient, address: &Pubkey) -> Result<MintInfo, ReadErr
     let (owner, data) = account(rpc, address).await?.ok_or_else(|| ReadError::NotFound {
         kind: "mint",
         address: *address,
-        url: rpc.url(),
+        url: shown_url(rpc),
     })?;
     let invalid = |reason: String| ReadError::Invalid { kind: "mint", address: *address, reason };
     if !is_token_program(&owner) {

@@ -4,6 +4,7 @@
 use crate::{forecast::ForecastConfig, planner::PlannerConfig};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
+use smart_treasury_client::redact;
 use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
 /// The environment variable of a keeper setting: `SMART_TREASURY_KEEPER_` and the
@@ -288,7 +289,7 @@ pub fn derive_ws_url(rpc_url: &str) -> String {
 
 fn check_url(url: &str, field: &str, schemes: &[&str]) -> Result<()> {
     if !schemes.iter().any(|scheme| url.starts_with(scheme)) {
-        bail!("`{field}` {url:?} must start with {}", schemes.join(" or "));
+        bail!("`{field}` {:?} must start with {}", redact::url(url), schemes.join(" or "));
     }
     Ok(())
 }
@@ -416,6 +417,14 @@ mod tests {
         for (rpc, ws) in cases {
             assert_eq!(derive_ws_url(rpc), ws, "{rpc}");
         }
+    }
+
+    #[test]
+    fn a_bad_url_is_named_without_its_secrets() {
+        let file = FileConfig { rpc_url: Some("ftp://ops:hunter2@example.com/?api-key=k1".into()), ..with_treasury() };
+        let error = resolve(file, FileConfig::default()).unwrap_err().to_string();
+        assert!(error.contains("`rpc_url`") && error.contains("ftp://***@example.com/?***"), "{error}");
+        assert!(!error.contains("hunter2") && !error.contains("k1"), "{error}");
     }
 
     const EXAMPLE: &str = include_str!("../keeper.example.toml");

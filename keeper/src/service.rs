@@ -18,7 +18,7 @@ use crate::{
 };
 use anchor_lang::prelude::Pubkey;
 use anyhow::{Context, Result};
-use smart_treasury_client::read;
+use smart_treasury_client::{read, redact::Redacted};
 use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_signer::Signer;
@@ -142,7 +142,13 @@ pub async fn run_shared(shared: Arc<Shared>, shutdown: CancellationToken) -> Res
         keys::warn_if_authority(&shared.rpc, &shared.treasury, &shared.keeper).await;
     }
     let managed_balances = shared.fleet.read().await.balances.len();
-    tracing::info!(treasury = %shared.treasury, keeper = %shared.keeper, managed_balances, "keeper started");
+    tracing::info!(
+        treasury = %shared.treasury,
+        keeper = %shared.keeper,
+        rpc = %Redacted(&shared.config.rpc_url),
+        managed_balances,
+        "keeper started"
+    );
     let subsystems = [
         tokio::spawn(discovery_loop(shared.clone(), shutdown.clone())),
         tokio::spawn(watcher::run(shared.clone(), shutdown.clone())),

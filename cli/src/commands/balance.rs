@@ -282,7 +282,7 @@ pub async fn find(ctx: &Context, treasury: &Pubkey, id: u32) -> anyhow::Result<(
         Some(managed) => Ok((address, managed)),
         None => bail!(
             "managed balance {id} not found in treasury {treasury} on {}: `smart-treasury balance list` shows the ids",
-            ctx.global.url
+            read::shown_url(&ctx.rpc)
         ),
     }
 }

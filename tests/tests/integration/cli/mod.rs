@@ -7,6 +7,7 @@ mod demo;
 mod errors;
 mod keeper_run;
 mod migrations;
+mod redaction;
 
 use serde_json::Value;
 use smart_treasury_cli::demo::setup::{self, World};
