@@ -1,3 +1,4 @@
+pub mod advice;
 pub mod config;
 pub mod crank;
 pub mod event_log;
