@@ -4,9 +4,11 @@
 
 pub mod amount;
 pub mod events;
+pub mod fees;
 pub mod health;
 pub mod ix;
 pub mod keypair;
+pub mod land;
 pub mod pda;
 pub mod program_error;
 pub mod read;

@@ -52,12 +52,17 @@ pub fn rpc_error(rpc: &RpcClient, error: ClientError) -> ReadError {
     let url = shown_url(rpc);
     let text = redact::urls_in(&error.to_string()).into_owned();
     let transport = matches!(error.kind(), ErrorKind::Reqwest(_) | ErrorKind::Io(_) | ErrorKind::Middleware(_))
-        || text.contains("error sending request");
+        || is_transport_failure(&text);
     if transport {
         ReadError::Unreachable { url, reason: "connection failed".into() }
     } else {
         ReadError::Rpc { url, reason: text }
     }
+}
+
+/// Whether an RPC error's text says the request never reached a node.
+pub fn is_transport_failure(text: &str) -> bool {
+    text.contains("error sending request")
 }
 
 /// Raw account data and owner, `None` when the account does not exist.

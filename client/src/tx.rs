@@ -3,7 +3,10 @@
 //! or multisig proposal, with the authority as the fee payer and the signer still
 //! required.
 
-use crate::{program_error, read};
+use crate::{
+    land::{LandConfig, LandError, Lander},
+    read,
+};
 use anchor_lang::{prelude::Pubkey, solana_program::instruction::Instruction};
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use serde::Serialize;
@@ -87,8 +90,9 @@ async fn blockhash(rpc: &RpcClient) -> Result<solana_hash::Hash, read::ReadError
     rpc.get_latest_blockhash().await.map_err(|error| read::rpc_error(rpc, error))
 }
 
-/// Signs each change with `authority` (the fee payer) and its co-signers, sends it and
-/// waits for confirmation before the next: later changes use accounts earlier ones make.
+/// Signs each change with `authority` (the fee payer) and its co-signers and lands it
+/// (`land::Lander`: simulated, priced, re-sent until confirmed, rebuilt on expiry)
+/// before the next: later changes use accounts earlier ones make.
 pub async fn send(rpc: &RpcClient, authority: &Keypair, changes: Vec<Change>) -> Result<Vec<Sent>, SendError> {
     let total = changes.len();
     let mut sent = Vec::with_capacity(total);
@@ -102,24 +106,20 @@ pub async fn send(rpc: &RpcClient, authority: &Keypair, changes: Vec<Change>) ->
             applied: index,
             code,
         };
-        let mut signers: Vec<&Keypair> = vec![authority];
-        signers.extend(change.co_signers.iter());
-        let recent = blockhash(rpc).await?;
-        let tx = Transaction::new_signed_with_payer(&change.instructions, Some(&authority.pubkey()), &signers, recent);
-        match rpc.send_and_confirm_transaction(&tx).await {
-            Ok(signature) => {
-                tracing::info!(step, total, change = %change.summary, %signature, "applied");
-                sent.push(Sent { summary: change.summary, signature: signature.to_string() });
+        let lander = Lander::new(rpc, authority, LandConfig::default()).with_co_signers(change.co_signers.iter());
+        match lander.land(&change.instructions, &[], &|_| {}).await {
+            Ok(landed) => {
+                tracing::info!(step, total, change = %change.summary, signature = %landed.signature, "applied");
+                sent.push(Sent { summary: change.summary, signature: landed.signature.to_string() });
             }
-            Err(error) => {
-                return Err(match error.get_transaction_error() {
-                    Some(tx_error) => fail(program_error::describe(&tx_error), program_error::custom_code(&tx_error)),
-                    None => match read::rpc_error(rpc, error) {
-                        unreachable @ read::ReadError::Unreachable { .. } => SendError::Read(unreachable),
-                        other => fail(other.to_string(), None),
-                    },
-                });
+            Err(LandError::Refused { code, reason, .. }) => return Err(fail(reason, code)),
+            Err(LandError::Rpc { reason, .. }) if read::is_transport_failure(&reason) => {
+                return Err(SendError::Read(read::ReadError::Unreachable {
+                    url: rpc.url(),
+                    reason: "connection failed".into(),
+                }))
             }
+            Err(other) => return Err(fail(other.to_string(), None)),
         }
     }
     Ok(sent)

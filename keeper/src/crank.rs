@@ -21,6 +21,8 @@ pub struct Crank {
     pub kind: &'static str,
     pub amount: u64,
     pub instruction: Instruction,
+    /// Funding sources named in the instruction: a draw may reach any of them.
+    pub sources_passed: usize,
 }
 
 fn balance_accounts(address: Pubkey, managed: &ManagedBalance) -> BalanceAccounts {
@@ -39,26 +41,26 @@ pub fn crank_for(keeper: Pubkey, address: Pubkey, managed: &ManagedBalance, acti
     let accounts = balance_accounts(address, managed);
     let version = managed.config_version;
     let first_source = managed.enabled_sources().next().map(|source| (source.token_account, source.pool));
-    let (family, kind, amount, instruction) = match *action {
+    let (family, kind, amount, instruction, sources_passed) = match *action {
         Action::Wait(_) => return None,
         Action::TopUp { forecast, amount, .. } => {
             let sources: Vec<(Pubkey, Pubkey)> =
                 managed.enabled_sources().map(|source| (source.token_account, source.pool)).collect();
             let reason = if forecast { CrankReason::Forecast } else { CrankReason::Threshold };
             let kind = if forecast { "forecast" } else { "threshold" };
-            ("top-up", kind, amount, ix::top_up(keeper, accounts, reason, version, &sources))
+            ("top-up", kind, amount, ix::top_up(keeper, accounts, reason, version, &sources), sources.len())
         }
         Action::Sweep { amount } => {
-            ("sweep", "sweep", amount, ix::sweep_excess(keeper, accounts, first_source?.0, version))
+            ("sweep", "sweep", amount, ix::sweep_excess(keeper, accounts, first_source?.0, version), 1)
         }
         Action::Rebalance { amount, .. } => {
             if !matches!(managed.mode, BalanceMode::Ratio { .. }) {
                 return None;
             }
-            ("rebalance", "rebalance", amount, ix::rebalance_ratio(keeper, accounts, first_source?, version))
+            ("rebalance", "rebalance", amount, ix::rebalance_ratio(keeper, accounts, first_source?, version), 1)
         }
     };
     // A threshold and a forecast top-up answer the same need: the family, not the kind.
     let need = format!("{address}:{family}:v{version}:after-slot-{}", managed.last_automation_slot);
-    Some(Crank { managed_balance: address, need, kind, amount, instruction })
+    Some(Crank { managed_balance: address, need, kind, amount, instruction, sources_passed })
 }

@@ -406,14 +406,16 @@ pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
 
 /// Carries a claimed crank out and records how it ended.
 async fn finish(shared: &Arc<Shared>, crank: Crank) {
-    let record_sent = |signature: &str| {
+    let record_sent = |signature: &solana_signature::Signature| {
+        let signature = signature.to_string();
         if let Err(error) =
-            shared.store().update_action(&crank.need, ActionStatus::Pending, Some(signature), None, unix_now())
+            shared.store().update_action(&crank.need, ActionStatus::Pending, Some(&signature), None, unix_now())
         {
             tracing::error!(%error, need = %crank.need, "could not record the sent signature");
         }
+        tracing::info!(need = %crank.need, kind = crank.kind, amount = crank.amount, %signature, "sent");
     };
-    let outcome = shared.executor.execute(&crank, &record_sent).await;
+    let outcome = shared.executor.execute(&crank, &[], &record_sent).await;
     let now = unix_now();
     let (status, signature, detail, result) = match &outcome {
         Outcome::Landed { signature, .. } => (ActionStatus::Confirmed, Some(signature.as_str()), None, "landed"),
@@ -433,8 +435,8 @@ async fn finish(shared: &Arc<Shared>, crank: Crank) {
         1.0,
     );
     match &outcome {
-        Outcome::Landed { signature, fee_lamports, .. } => {
-            tracing::info!(need = %crank.need, kind = crank.kind, amount = crank.amount, %signature, fee_lamports, "landed");
+        Outcome::Landed { signature, fee_lamports, sends, .. } => {
+            tracing::info!(need = %crank.need, kind = crank.kind, amount = crank.amount, %signature, fee_lamports, sends, "landed");
             if let Err(error) = events::ingest(shared, signature).await {
                 tracing::warn!(%error, %signature, "could not read the crank's events; the log subscription will");
             }

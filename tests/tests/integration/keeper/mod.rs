@@ -7,6 +7,7 @@ mod actions;
 mod config;
 mod events;
 mod faults;
+mod landing;
 mod restart;
 
 use smart_treasury_cli::demo::setup::{self, Demo};
