@@ -42,6 +42,10 @@ pub struct Shared {
     pub keeper: Pubkey,
     /// Wakes the cycle early when a watched balance changes.
     pub wake: Notify,
+    /// Cranks being landed; shutdown stops them where they are (their actions stay
+    /// pending with every signature sent, for the next run to settle) and waits for them.
+    in_flight: tokio_util::task::TaskTracker,
+    stopping: CancellationToken,
     /// When the last status lines were written.
     last_status: Mutex<Option<Instant>>,
     /// Where recorded events and alerts are also written (the webhook outbox), when a
@@ -88,6 +92,8 @@ impl Shared {
             executor,
             wake: Notify::new(),
             last_status: Mutex::new(None),
+            in_flight: tokio_util::task::TaskTracker::new(),
+            stopping: CancellationToken::new(),
             outbox: std::sync::OnceLock::new(),
         }))
     }
@@ -277,7 +283,12 @@ async fn cycle_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<
             started.elapsed().as_secs_f64(),
         );
         tokio::select! {
-            _ = shutdown.cancelled() => return Ok(()),
+            _ = shutdown.cancelled() => {
+                shared.stopping.cancel();
+                shared.in_flight.close();
+                shared.in_flight.wait().await;
+                return Ok(());
+            }
             _ = tokio::time::sleep(shared.config.cycle) => {}
             _ = shared.wake.notified() => {}
         }
@@ -399,7 +410,7 @@ pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
         }
         tracing::info!(need = %crank.need, ?action, "acting");
         let shared = shared.clone();
-        tokio::spawn(async move { finish(&shared, crank).await });
+        shared.in_flight.clone().spawn(async move { finish(&shared, crank).await });
     }
     Ok(())
 }
@@ -415,7 +426,13 @@ async fn finish(shared: &Arc<Shared>, crank: Crank) {
         }
         tracing::info!(need = %crank.need, kind = crank.kind, amount = crank.amount, %signature, "sent");
     };
-    let outcome = shared.executor.execute(&crank, &[], &record_sent).await;
+    let outcome = tokio::select! {
+        outcome = shared.executor.execute(&crank, &[], &record_sent) => outcome,
+        _ = shared.stopping.cancelled() => {
+            tracing::info!(need = %crank.need, "stopping: the crank stays pending for the next run to settle");
+            return;
+        }
+    };
     let now = unix_now();
     let (status, signature, detail, result) = match &outcome {
         Outcome::Landed { signature, .. } => (ActionStatus::Confirmed, Some(signature.as_str()), None, "landed"),

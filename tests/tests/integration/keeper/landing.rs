@@ -55,7 +55,7 @@ async fn a_dropped_send_is_sent_again_instead_of_waiting_for_its_blockhash_to_ex
 /// The hot wallet's top-up crank as the keeper builds it, signed by a funded keeper key.
 async fn top_up_crank(env: &Env) -> (Crank, Keypair) {
     let settings = env.keeper_settings("lander").await;
-    let keeper = load_keypair(&settings.keypair.expect("keypair")).expect("keeper key");
+    let keeper = load_keypair(&settings.keypair.expect("keypair"), "--keeper-keypair").expect("keeper key");
     let address = env.hot_wallet_balance_id();
     let managed: ManagedBalance = read::required(&env.rpc, "managed balance", &address).await.expect("balance");
     let action = Action::TopUp { forecast: false, amount: TARGET - MIN + 1, shortfall: 0 };
