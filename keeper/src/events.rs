@@ -68,12 +68,7 @@ pub async fn record(shared: &Shared, events: &TransactionEvents) -> Result<usize
     let outbox = shared.outbox();
     let new = shared.store().record_events(events, &shared.treasury, &balances, outbox.as_deref(), unix_now())?;
     if new > 0 {
-        shared.metrics.add_counter(
-            "smart_treasury_events_recorded_total",
-            "Program events of the treasury recorded",
-            vec![],
-            new as f64,
-        );
+        shared.metrics.add(&crate::metrics::EVENTS_RECORDED, &[], new as f64);
     }
     Ok(new)
 }

@@ -5,7 +5,12 @@
 //! is the one that met the need. The program's cooldown and config version make a
 //! duplicate harmless; the store's claim keeps this keeper from sending one.
 
-use crate::{config::ExecutorConfig, crank::Crank, fees::backoff, metrics::Metrics};
+use crate::{
+    config::ExecutorConfig,
+    crank::Crank,
+    fees::backoff,
+    metrics::{self, Metrics},
+};
 use smart_treasury_client::land::{LandConfig, LandError, Lander};
 use solana_keypair::Keypair;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
@@ -55,7 +60,7 @@ impl Executor {
         let started = Instant::now();
         let balance = self.rpc.get_balance(&self.payer.pubkey()).await.ok()?;
         self.metrics.observe_rpc("getBalance", started.elapsed().as_secs_f64());
-        self.metrics.set_gauge("smart_treasury_fee_payer_lamports", "Fee payer balance", vec![], balance as f64);
+        self.metrics.set(&metrics::FEE_PAYER_LAMPORTS, &[], balance as f64);
         if balance < self.config.low_balance_lamports {
             tracing::warn!(
                 fee_payer = %self.payer.pubkey(),
@@ -63,12 +68,7 @@ impl Executor {
                 threshold = self.config.low_balance_lamports,
                 "fee payer is running low: fund it or cranks will stop"
             );
-            self.metrics.add_counter(
-                "smart_treasury_alerts_total",
-                "Alerts raised",
-                vec![("alert", "fee_payer_low".into())],
-                1.0,
-            );
+            self.metrics.add(&metrics::ALERTS, &["fee_payer_low"], 1.0);
         }
         Some(balance)
     }
@@ -121,12 +121,7 @@ impl Executor {
                     watched.push(*signature);
                 }
             }
-            self.metrics.add_counter(
-                "smart_treasury_failures_total",
-                "Failed crank attempts",
-                vec![("kind", crank.kind.into())],
-                1.0,
-            );
+            self.metrics.add(&metrics::CRANK_ATTEMPT_FAILURES, &[crank.kind], 1.0);
             if attempts >= self.config.max_attempts {
                 return Outcome::GaveUp { reason: error.to_string(), attempts };
             }

@@ -26,17 +26,19 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    /// Replaces the set of managed balances, keeping forecasts of those that stay.
-    pub fn refresh(&mut self, discovered: Vec<(Pubkey, ManagedBalance)>) {
+    /// Replaces the set of managed balances, keeping forecasts of those that stay;
+    /// returns those that are gone (closed).
+    pub fn refresh(&mut self, discovered: Vec<(Pubkey, ManagedBalance)>) -> Vec<Pubkey> {
         let mut next = BTreeMap::new();
         for (address, managed) in discovered {
             let previous = self.balances.remove(&address);
             let (forecast, outlook) = previous.map(|tracked| (tracked.forecast, tracked.outlook)).unwrap_or_default();
             next.insert(address, Tracked { managed, forecast, outlook });
         }
-        self.balances = next;
+        let gone = std::mem::replace(&mut self.balances, next).into_keys().collect();
         let watched = self.watched_accounts();
         self.accounts.retain(|address, _| watched.contains(address));
+        gone
     }
 
     /// Every token account a decision reads: destinations and sources.

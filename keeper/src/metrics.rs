@@ -1,5 +1,6 @@
-//! Prometheus metrics: a small registry of gauges, counters and one latency histogram,
-//! rendered in the text exposition format and served on `/metrics`.
+//! Prometheus metrics: every metric defined once below (name, help, labels), a small
+//! registry of their series and one latency histogram, rendered in the text exposition
+//! format and served on `/metrics`.
 
 use anyhow::{Context, Result};
 use http_body_util::Full;
@@ -14,13 +15,91 @@ use std::{
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-type Labels = Vec<(&'static str, String)>;
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+/// A metric's kind, as the exposition format names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
     Gauge,
     Counter,
 }
+
+/// One metric: its name, help text and label names, defined once here; call sites pass
+/// a definition and label values, never a name.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Metric {
+    pub name: &'static str,
+    pub help: &'static str,
+    pub kind: Kind,
+    pub labels: &'static [&'static str],
+}
+
+const fn gauge(name: &'static str, help: &'static str, labels: &'static [&'static str]) -> Metric {
+    Metric { name, help, kind: Kind::Gauge, labels }
+}
+
+const fn counter(name: &'static str, help: &'static str, labels: &'static [&'static str]) -> Metric {
+    Metric { name, help, kind: Kind::Counter, labels }
+}
+
+/// The label every per-balance series carries: removing a closed balance's series
+/// removes every series with its address here.
+pub const MANAGED_BALANCE: &str = "managed_balance";
+const PER_BALANCE: &[&str] = &[MANAGED_BALANCE, "name"];
+
+pub const BALANCE: Metric = gauge("smart_treasury_balance", "Managed balance (base units)", PER_BALANCE);
+pub const HEALTH_BPS: Metric =
+    gauge("smart_treasury_health_bps", "Health in basis points (10,000 at twice min)", PER_BALANCE);
+pub const BREACH_PROBABILITY: Metric = gauge(
+    "smart_treasury_forecast_breach_probability",
+    "Forecast probability of falling below min within the lead time",
+    PER_BALANCE,
+);
+pub const AMOUNT_NEEDED: Metric = gauge(
+    "smart_treasury_forecast_amount_needed",
+    "Tokens needed to stay above min over the horizon (pessimistic, base units)",
+    PER_BALANCE,
+);
+pub const DEGRADED: Metric = gauge(
+    "smart_treasury_balance_degraded",
+    "1 while a managed balance cannot be acted on (its destination closed or no token account)",
+    PER_BALANCE,
+);
+pub const CYCLE_SECONDS: Metric = gauge("smart_treasury_cycle_seconds", "Duration of the last cycle", &[]);
+pub const FEE_PAYER_LAMPORTS: Metric =
+    gauge("smart_treasury_fee_payer_lamports", "The keeper's fee payer balance (lamports)", &[]);
+pub const PAUSED: Metric = gauge("smart_treasury_paused", "1 while the treasury is paused (no cranks are sent)", &[]);
+pub const ACTIONS: Metric = counter("smart_treasury_actions_total", "Cranks by kind and result", &["kind", "result"]);
+pub const CRANK_ATTEMPT_FAILURES: Metric = counter(
+    "smart_treasury_crank_attempt_failures_total",
+    "Crank attempts that failed on an RPC error and were retried",
+    &["kind"],
+);
+pub const FAILURES: Metric = counter(
+    "smart_treasury_failures_total",
+    "Failures of the keeper's own work by kind (cycle, websocket, program_logs, batch_read)",
+    &["kind"],
+);
+pub const ALERTS: Metric = counter("smart_treasury_alerts_total", "Alerts raised", &["alert"]);
+pub const EVENTS_RECORDED: Metric =
+    counter("smart_treasury_events_recorded_total", "Program events of the treasury recorded", &[]);
+
+/// Every metric, for the checks that keep them distinct.
+pub const ALL: &[&Metric] = &[
+    &BALANCE,
+    &HEALTH_BPS,
+    &BREACH_PROBABILITY,
+    &AMOUNT_NEEDED,
+    &DEGRADED,
+    &CYCLE_SECONDS,
+    &FEE_PAYER_LAMPORTS,
+    &PAUSED,
+    &ACTIONS,
+    &CRANK_ATTEMPT_FAILURES,
+    &FAILURES,
+    &ALERTS,
+    &EVENTS_RECORDED,
+];
+
+const RPC_LATENCY: &str = "smart_treasury_rpc_latency_seconds";
 
 /// Upper bounds (seconds) of the RPC latency histogram.
 const LATENCY_BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
@@ -32,9 +111,10 @@ struct Histogram {
     sum: f64,
 }
 
+/// Series by metric name, each keyed by its label values in the metric's label order.
 #[derive(Default)]
 struct Registry {
-    series: BTreeMap<&'static str, (Kind, &'static str, BTreeMap<Labels, f64>)>,
+    series: BTreeMap<&'static str, (&'static Metric, BTreeMap<Vec<String>, f64>)>,
     latency: BTreeMap<String, Histogram>,
 }
 
@@ -45,22 +125,30 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    fn update(&self, name: &'static str, help: &'static str, kind: Kind, labels: Labels, apply: impl FnOnce(&mut f64)) {
-        let mut registry = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let (_, _, series) = registry.series.entry(name).or_insert_with(|| (kind, help, BTreeMap::new()));
-        apply(series.entry(labels).or_insert(0.0));
+    fn registry(&self) -> std::sync::MutexGuard<'_, Registry> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub fn set_gauge(&self, name: &'static str, help: &'static str, labels: Labels, value: f64) {
-        self.update(name, help, Kind::Gauge, labels, |slot| *slot = value);
+    fn update(&self, metric: &'static Metric, labels: &[&str], apply: impl FnOnce(&mut f64)) {
+        debug_assert_eq!(labels.len(), metric.labels.len(), "label values of {}", metric.name);
+        let mut registry = self.registry();
+        let (_, series) = registry.series.entry(metric.name).or_insert_with(|| (metric, BTreeMap::new()));
+        let key = labels.iter().map(|value| value.to_string()).collect();
+        apply(series.entry(key).or_insert(0.0));
     }
 
-    pub fn add_counter(&self, name: &'static str, help: &'static str, labels: Labels, by: f64) {
-        self.update(name, help, Kind::Counter, labels, |slot| *slot += by);
+    pub fn set(&self, metric: &'static Metric, labels: &[&str], value: f64) {
+        debug_assert_eq!(metric.kind, Kind::Gauge, "{} is not a gauge", metric.name);
+        self.update(metric, labels, |slot| *slot = value);
+    }
+
+    pub fn add(&self, metric: &'static Metric, labels: &[&str], by: f64) {
+        debug_assert_eq!(metric.kind, Kind::Counter, "{} is not a counter", metric.name);
+        self.update(metric, labels, |slot| *slot += by);
     }
 
     pub fn observe_rpc(&self, method: &str, seconds: f64) {
-        let mut registry = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut registry = self.registry();
         let histogram = registry.latency.entry(method.to_string()).or_default();
         for (bound, count) in LATENCY_BUCKETS.iter().zip(histogram.counts.iter_mut()) {
             if seconds <= *bound {
@@ -71,59 +159,79 @@ impl Metrics {
         histogram.sum += seconds;
     }
 
-    /// A counter's or gauge's current value, for tests and the live view.
-    pub fn value(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
-        let registry = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let (_, _, series) = registry.series.get(name)?;
-        series
-            .iter()
-            .find(|(have, _)| {
-                have.len() == labels.len() && have.iter().zip(labels).all(|((k, v), (k2, v2))| k == k2 && v == v2)
-            })
-            .map(|(_, value)| *value)
+    /// Drops every series whose `label` is `value` (a managed balance that was closed).
+    pub fn forget(&self, label: &str, value: &str) {
+        let mut registry = self.registry();
+        for (metric, series) in registry.series.values_mut() {
+            if let Some(position) = metric.labels.iter().position(|name| *name == label) {
+                series.retain(|values, _| values[position] != value);
+            }
+        }
+    }
+
+    /// A series' current value, for tests and the live view.
+    pub fn value(&self, metric: &Metric, labels: &[&str]) -> Option<f64> {
+        let registry = self.registry();
+        let (_, series) = registry.series.get(metric.name)?;
+        series.iter().find(|(values, _)| values.iter().map(String::as_str).eq(labels.iter().copied())).map(|(_, v)| *v)
     }
 
     /// The text exposition format.
     pub fn render(&self) -> String {
-        let registry = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let registry = self.registry();
         let mut out = String::new();
-        for (name, (kind, help, series)) in &registry.series {
-            let kind = if *kind == Kind::Gauge { "gauge" } else { "counter" };
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-            for (labels, value) in series {
-                let _ = writeln!(out, "{name}{} {value}", format_labels(labels, None));
+        for (metric, series) in registry.series.values() {
+            if series.is_empty() {
+                continue;
+            }
+            let kind = if metric.kind == Kind::Gauge { "gauge" } else { "counter" };
+            let _ = writeln!(out, "# HELP {} {}\n# TYPE {} {kind}", metric.name, escape_help(metric.help), metric.name);
+            for (values, value) in series {
+                let labels: Vec<(&str, &str)> =
+                    metric.labels.iter().copied().zip(values.iter().map(String::as_str)).collect();
+                let _ = writeln!(out, "{}{} {value}", metric.name, format_labels(&labels));
             }
         }
         if !registry.latency.is_empty() {
-            let name = "smart_treasury_rpc_latency_seconds";
-            let _ = writeln!(out, "# HELP {name} RPC request latency by method\n# TYPE {name} histogram");
+            let _ = writeln!(out, "# HELP {RPC_LATENCY} RPC request latency by method\n# TYPE {RPC_LATENCY} histogram");
             for (method, histogram) in &registry.latency {
-                let labels = vec![("method", method.clone())];
+                let labels = [("method", method.as_str())];
                 for (bound, count) in LATENCY_BUCKETS.iter().zip(histogram.counts) {
-                    let _ = writeln!(out, "{name}_bucket{} {count}", format_labels(&labels, Some(&bound.to_string())));
+                    let bound = bound.to_string();
+                    let _ =
+                        writeln!(out, "{RPC_LATENCY}_bucket{} {count}", format_labels(&[labels[0], ("le", &bound)]));
                 }
-                let _ = writeln!(out, "{name}_bucket{} {}", format_labels(&labels, Some("+Inf")), histogram.count);
-                let _ = writeln!(out, "{name}_sum{} {}", format_labels(&labels, None), histogram.sum);
-                let _ = writeln!(out, "{name}_count{} {}", format_labels(&labels, None), histogram.count);
+                let _ = writeln!(
+                    out,
+                    "{RPC_LATENCY}_bucket{} {}",
+                    format_labels(&[labels[0], ("le", "+Inf")]),
+                    histogram.count
+                );
+                let _ = writeln!(out, "{RPC_LATENCY}_sum{} {}", format_labels(&labels), histogram.sum);
+                let _ = writeln!(out, "{RPC_LATENCY}_count{} {}", format_labels(&labels), histogram.count);
             }
         }
         out
     }
 }
 
-fn format_labels(labels: &[(&'static str, String)], le: Option<&str>) -> String {
-    let mut parts: Vec<String> = labels
-        .iter()
-        .map(|(key, value)| format!("{key}=\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\"")))
-        .collect();
-    if let Some(le) = le {
-        parts.push(format!("le=\"{le}\""));
+/// A label value as the exposition format writes it: backslash, double quote and line
+/// feed escaped.
+fn escape_label(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+/// Help text escapes backslash and line feed.
+fn escape_help(help: &str) -> String {
+    help.replace('\\', "\\\\").replace('\n', "\\n")
+}
+
+fn format_labels(labels: &[(&str, &str)]) -> String {
+    if labels.is_empty() {
+        return String::new();
     }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!("{{{}}}", parts.join(","))
-    }
+    let parts: Vec<String> = labels.iter().map(|(key, value)| format!("{key}=\"{}\"", escape_label(value))).collect();
+    format!("{{{}}}", parts.join(","))
 }
 
 /// Serves `/metrics` until `shutdown` fires; returns the bound address.
@@ -173,27 +281,71 @@ mod tests {
     #[test]
     fn renders_the_exposition_format() {
         let metrics = Metrics::default();
-        metrics.set_gauge("smart_treasury_balance", "Managed balance", vec![("name", "hot \"wallet\"".into())], 42.0);
-        metrics.add_counter("smart_treasury_actions_total", "Actions", vec![("kind", "threshold".into())], 1.0);
-        metrics.add_counter("smart_treasury_actions_total", "Actions", vec![("kind", "threshold".into())], 1.0);
+        metrics.set(&BALANCE, &["mb", "hot \"wallet\""], 42.0);
+        metrics.add(&ACTIONS, &["threshold", "landed"], 1.0);
+        metrics.add(&ACTIONS, &["threshold", "landed"], 1.0);
         metrics.observe_rpc("getMultipleAccounts", 0.003);
         let text = metrics.render();
-        assert!(text
-            .contains("# TYPE smart_treasury_balance gauge\nsmart_treasury_balance{name=\"hot \\\"wallet\\\"\"} 42"));
-        assert!(text.contains("smart_treasury_actions_total{kind=\"threshold\"} 2"));
+        assert!(text.contains(
+            "# TYPE smart_treasury_balance gauge\nsmart_treasury_balance{managed_balance=\"mb\",name=\"hot \\\"wallet\\\"\"} 42"
+        ));
+        assert!(text.contains("smart_treasury_actions_total{kind=\"threshold\",result=\"landed\"} 2"));
         assert!(
             text.contains("smart_treasury_rpc_latency_seconds_bucket{method=\"getMultipleAccounts\",le=\"0.0025\"} 0")
         );
         assert!(
             text.contains("smart_treasury_rpc_latency_seconds_bucket{method=\"getMultipleAccounts\",le=\"0.005\"} 1")
         );
-        assert_eq!(metrics.value("smart_treasury_actions_total", &[("kind", "threshold")]), Some(2.0));
+        assert_eq!(metrics.value(&ACTIONS, &["threshold", "landed"]), Some(2.0));
+    }
+
+    #[test]
+    fn every_metric_is_defined_once_with_its_help() {
+        let mut names: Vec<&str> = ALL.iter().map(|metric| metric.name).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(names.len(), before, "a metric name is defined twice");
+        assert!(ALL.iter().all(|metric| metric.name.starts_with("smart_treasury_") && !metric.help.is_empty()));
+        assert!(ALL.iter().filter(|metric| metric.kind == Kind::Counter).all(|metric| metric.name.ends_with("_total")));
+        // One HELP and one TYPE line per metric, whatever the call sites did.
+        let metrics = Metrics::default();
+        metrics.add(&FAILURES, &["cycle"], 1.0);
+        metrics.add(&FAILURES, &["websocket"], 1.0);
+        metrics.add(&CRANK_ATTEMPT_FAILURES, &["threshold"], 1.0);
+        let text = metrics.render();
+        assert_eq!(text.matches("# HELP smart_treasury_failures_total ").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn label_values_with_line_feeds_and_backslashes_stay_on_one_line() {
+        let metrics = Metrics::default();
+        metrics.set(&BALANCE, &["mb", "line one\nline two \\ end"], 1.0);
+        let text = metrics.render();
+        let line = text.lines().find(|line| line.starts_with("smart_treasury_balance{")).expect("the series");
+        assert_eq!(line, "smart_treasury_balance{managed_balance=\"mb\",name=\"line one\\nline two \\\\ end\"} 1");
+        assert_eq!(text.lines().filter(|line| !line.starts_with('#')).count(), 1, "{text}");
+    }
+
+    #[test]
+    fn a_closed_balance_loses_every_series() {
+        let metrics = Metrics::default();
+        for metric in [&BALANCE, &HEALTH_BPS, &DEGRADED] {
+            metrics.set(metric, &["closed", "old"], 1.0);
+            metrics.set(metric, &["open", "kept"], 2.0);
+        }
+        metrics.add(&ACTIONS, &["threshold", "landed"], 1.0);
+        metrics.forget(MANAGED_BALANCE, "closed");
+        let text = metrics.render();
+        assert!(!text.contains("managed_balance=\"closed\""), "{text}");
+        assert_eq!(text.matches("managed_balance=\"open\"").count(), 3, "{text}");
+        assert_eq!(metrics.value(&ACTIONS, &["threshold", "landed"]), Some(1.0));
     }
 
     #[tokio::test]
     async fn serves_metrics_over_http() {
         let metrics = Metrics::default();
-        metrics.set_gauge("smart_treasury_up", "Keeper running", vec![], 1.0);
+        metrics.set(&PAUSED, &[], 0.0);
         let shutdown = CancellationToken::new();
         let addr = serve("127.0.0.1:0".parse().unwrap(), metrics, shutdown.clone()).await.unwrap();
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -202,7 +354,7 @@ mod tests {
         let mut response = String::new();
         stream.read_to_string(&mut response).await.unwrap();
         assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-        assert!(response.contains("smart_treasury_up 1"));
+        assert!(response.contains("smart_treasury_paused 0"));
         shutdown.cancel();
     }
 }

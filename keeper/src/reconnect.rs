@@ -18,7 +18,7 @@ where
             Ok(()) => failures = 0,
             Err(error) => {
                 failures += 1;
-                metrics.add_counter("smart_treasury_failures_total", "Failures", vec![("kind", kind.into())], 1.0);
+                metrics.add(&crate::metrics::FAILURES, &[kind], 1.0);
                 let delay =
                     backoff(failures.min(6), Duration::from_millis(250), Duration::from_secs(10), 0.5, rand::random());
                 tracing::warn!(%error, kind, retry_in_ms = delay.as_millis() as u64, "subscription dropped; reconnecting");

@@ -218,7 +218,11 @@ pub async fn discover(shared: &Shared) -> Result<()> {
     shared.metrics.observe_rpc("getProgramAccounts", started.elapsed().as_secs_f64());
     let directory: Vec<_> = discovered.iter().map(|(address, managed)| events::info_of(address, managed)).collect();
     shared.store().remember_balances(&directory)?;
-    shared.fleet.write().await.refresh(discovered);
+    let gone = shared.fleet.write().await.refresh(discovered);
+    for address in gone {
+        tracing::info!(managed_balance = %address, "managed balance closed; no longer watched");
+        shared.metrics.forget(metrics::MANAGED_BALANCE, &address.to_string());
+    }
     Ok(())
 }
 
@@ -268,20 +272,10 @@ async fn cycle_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<
     loop {
         let started = Instant::now();
         if let Err(error) = cycle(&shared).await {
-            shared.metrics.add_counter(
-                "smart_treasury_failures_total",
-                "Failures",
-                vec![("kind", "cycle".into())],
-                1.0,
-            );
+            shared.metrics.add(&metrics::FAILURES, &["cycle"], 1.0);
             tracing::warn!(%error, "cycle failed; retrying next cycle");
         }
-        shared.metrics.set_gauge(
-            "smart_treasury_cycle_seconds",
-            "Duration of the last cycle",
-            vec![],
-            started.elapsed().as_secs_f64(),
-        );
+        shared.metrics.set(&metrics::CYCLE_SECONDS, &[], started.elapsed().as_secs_f64());
         tokio::select! {
             _ = shutdown.cancelled() => {
                 shared.stopping.cancel();
@@ -343,32 +337,12 @@ pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
                 .forecast
                 .as_ref()
                 .map(|(_, forecast)| breach_outlook(view.balance, view.thresholds.min, forecast));
-            let labels = || vec![("managed_balance", key.clone()), ("name", name.clone())];
-            shared.metrics.set_gauge(
-                "smart_treasury_balance",
-                "Managed balance (base units)",
-                labels(),
-                view.balance as f64,
-            );
-            shared.metrics.set_gauge(
-                "smart_treasury_health_bps",
-                "Health in basis points (10,000 at twice min)",
-                labels(),
-                f64::from(view.thresholds.health_bps(view.balance)),
-            );
+            let labels = [key.as_str(), name.as_str()];
+            shared.metrics.set(&metrics::BALANCE, &labels, view.balance as f64);
+            shared.metrics.set(&metrics::HEALTH_BPS, &labels, f64::from(view.thresholds.health_bps(view.balance)));
             if let Some(outlook) = &outlook {
-                shared.metrics.set_gauge(
-                    "smart_treasury_forecast_breach_probability",
-                    "Forecast probability of falling below min within the horizon",
-                    labels(),
-                    outlook.breach_probability,
-                );
-                shared.metrics.set_gauge(
-                    "smart_treasury_forecast_amount_needed",
-                    "Tokens needed to stay above min over the horizon (pessimistic)",
-                    labels(),
-                    outlook.amount_needed as f64,
-                );
+                shared.metrics.set(&metrics::BREACH_PROBABILITY, &labels, outlook.breach_probability);
+                shared.metrics.set(&metrics::AMOUNT_NEEDED, &labels, outlook.amount_needed as f64);
             }
             if status_due {
                 let seconds = |buckets: Option<f64>| buckets.map(|b| (b * bucket as f64).round() as i64);
@@ -445,12 +419,7 @@ async fn finish(shared: &Arc<Shared>, crank: Crank) {
         ),
         Outcome::GaveUp { reason, .. } => (ActionStatus::Failed, None, Some(reason.clone()), "gave_up"),
     };
-    shared.metrics.add_counter(
-        "smart_treasury_actions_total",
-        "Cranks by kind and result",
-        vec![("kind", crank.kind.into()), ("result", result.into())],
-        1.0,
-    );
+    shared.metrics.add(&metrics::ACTIONS, &[crank.kind, result], 1.0);
     match &outcome {
         Outcome::Landed { signature, fee_lamports, sends, .. } => {
             tracing::info!(need = %crank.need, kind = crank.kind, amount = crank.amount, %signature, fee_lamports, sends, "landed");
