@@ -13,6 +13,9 @@ pub const ENV_PREFIX: &str = "SMART_TREASURY_KEEPER_";
 
 pub const DEFAULT_RPC_URL: &str = "http://127.0.0.1:8899";
 
+/// Eight weeks: twice the four weeks the forecast reads.
+pub const DEFAULT_HISTORY_DAYS: u64 = 56;
+
 /// Settings as a file states them, and as `keeper run` takes them from the environment
 /// and flags: every field optional, unknown fields refused. A field's flag is its name
 /// in kebab case, its environment variable follows [`ENV_PREFIX`]; `rpc_url` and
@@ -85,6 +88,10 @@ pub struct FileConfig {
     /// subscription seems fine [default: 30].
     #[arg(long, env = "SMART_TREASURY_KEEPER_BACKFILL_INTERVAL_S")]
     pub backfill_interval_s: Option<u64>,
+    /// Days of balance history kept for the forecast; older samples and movements are
+    /// pruned [default: 56].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_HISTORY_DAYS")]
+    pub history_days: Option<u64>,
 }
 
 /// Commitment levels the RPC understands.
@@ -131,6 +138,8 @@ pub struct KeeperConfig {
     /// How often the treasury's events are back-filled even when the subscription
     /// seems fine (it can go quiet without closing).
     pub backfill_interval: Duration,
+    /// Balance history older than this is pruned.
+    pub history_window: Duration,
     /// False for a process that watches, records and serves but never sends a crank.
     pub crank: bool,
 }
@@ -221,6 +230,12 @@ pub fn resolve(file: FileConfig, overrides: FileConfig) -> Result<KeeperConfig> 
 
     let bucket_seconds = pick!(bucket_seconds).unwrap_or(3_600);
     in_range("bucket_seconds", bucket_seconds as f64, 1.0, 86_400.0)?;
+    if 86_400 % bucket_seconds != 0 {
+        bail!(
+            "`bucket_seconds` is {bucket_seconds}; it must divide a day (86,400 s) so days and weeks hold whole buckets, \
+             e.g. 900, 3600 or 86400"
+        );
+    }
     let horizon = pick!(horizon_buckets).unwrap_or(48);
     in_range("horizon_buckets", horizon as f64, 1.0, 10_000.0)?;
     let buckets_per_day = (86_400 / bucket_seconds).max(1) as usize;
@@ -250,6 +265,17 @@ pub fn resolve(file: FileConfig, overrides: FileConfig) -> Result<KeeperConfig> 
     in_range("max_attempts", f64::from(executor.max_attempts), 1.0, 100.0)?;
     let backfill_s = pick!(backfill_interval_s).unwrap_or(30);
     in_range("backfill_interval_s", backfill_s as f64, 1.0, 86_400.0)?;
+    let history_days = pick!(history_days).unwrap_or(DEFAULT_HISTORY_DAYS);
+    in_range("history_days", history_days as f64, 1.0, 3_660.0)?;
+    // The forecast reads four weeks of buckets; a shorter window starves it.
+    let history_buckets = forecast.weekly_period as u64 * 4;
+    if history_days * 86_400 < history_buckets * bucket_seconds {
+        bail!(
+            "`history_days` is {history_days}; the forecast reads {} days of history at this `bucket_seconds`: keep at \
+             least that many",
+            (history_buckets * bucket_seconds).div_ceil(86_400)
+        );
+    }
 
     Ok(KeeperConfig {
         rpc_url,
@@ -267,6 +293,7 @@ pub fn resolve(file: FileConfig, overrides: FileConfig) -> Result<KeeperConfig> 
         planner,
         executor,
         backfill_interval: Duration::from_secs(backfill_s),
+        history_window: Duration::from_secs(history_days * 86_400),
         crank: true,
     })
 }
@@ -365,6 +392,8 @@ mod tests {
             (FileConfig { min_breach_probability: Some(1.5), ..with_treasury() }, "`min_breach_probability`"),
             (FileConfig { compute_unit_margin: Some(0.5), ..with_treasury() }, "`compute_unit_margin`"),
             (FileConfig { metrics_addr: Some("localhost".into()), ..with_treasury() }, "`metrics_addr`"),
+            (FileConfig { bucket_seconds: Some(7), ..with_treasury() }, "it must divide a day"),
+            (FileConfig { history_days: Some(7), ..with_treasury() }, "the forecast reads 28 days"),
         ];
         for (file, expected) in cases {
             let error = resolve(file, FileConfig::default()).unwrap_err().to_string();
