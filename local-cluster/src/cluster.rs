@@ -83,11 +83,17 @@ impl LocalCluster {
             .await
             .context("building genesis failed")?;
         let (node, bank_thread) =
-            Node::start(genesis, faults, slot_duration, config.confirmation).context("cannot start the bank thread")?;
+            Node::start(genesis, faults, slot_duration, config.confirmation, config.sample_period)
+                .context("cannot start the bank thread")?;
 
         let (stop, stopped) = watch::channel(false);
         let services = vec![
-            tokio::spawn(rpc::serve(rpc_listener, node.clone(), stopped.clone())),
+            tokio::spawn(rpc::serve(
+                rpc_listener,
+                node.clone(),
+                rpc::Contact { rpc: rpc_addr, pubsub: ws_addr },
+                stopped.clone(),
+            )),
             tokio::spawn(pubsub::serve(ws_listener, node.clone(), stopped)),
         ];
         let started_in = begun.elapsed();

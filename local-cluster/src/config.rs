@@ -13,6 +13,8 @@ pub const DEFAULT_RPC_PORT: u16 = 8899;
 pub const DEFAULT_WS_PORT: u16 = 8900;
 /// Mainnet's target slot time.
 pub const DEFAULT_SLOT_DURATION: Duration = Duration::from_millis(400);
+/// A validator's performance sample period.
+pub const DEFAULT_SAMPLE_PERIOD: Duration = Duration::from_secs(60);
 /// Below this, ticks (64 a slot) would be shorter than the timer can resolve.
 pub const MIN_SLOT_DURATION: Duration = Duration::from_millis(10);
 
@@ -75,6 +77,9 @@ pub struct ClusterConfig {
     pub faults: FaultConfig,
     /// The SBF build of Smart Treasury to load; `None` runs the program natively.
     pub program_so: Option<PathBuf>,
+    /// How often the node takes a performance sample (getRecentPerformanceSamples), a
+    /// minute as a validator's.
+    pub sample_period: Duration,
 }
 
 impl Default for ClusterConfig {
@@ -86,6 +91,7 @@ impl Default for ClusterConfig {
             confirmation: Confirmation::REALISTIC,
             faults: FaultConfig::default(),
             program_so: None,
+            sample_period: DEFAULT_SAMPLE_PERIOD,
         }
     }
 }
@@ -111,6 +117,11 @@ impl ClusterConfig {
             self.rpc_addr.port() == 0 || self.rpc_addr != self.ws_addr,
             "the RPC and WebSocket services cannot share the address {}",
             self.rpc_addr
+        );
+        anyhow::ensure!(
+            self.sample_period >= Duration::from_secs(1),
+            "the performance sample period must be at least 1 s, got {} ms",
+            self.sample_period.as_millis()
         );
         self.confirmation.validate()?;
         self.faults.validate()?;

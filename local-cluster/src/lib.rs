@@ -34,8 +34,8 @@ mod rpc;
 
 pub use cluster::{LocalCluster, Progress};
 pub use config::{
-    ClusterConfig, Confirmation, DEFAULT_RPC_PORT, DEFAULT_SLOT_DURATION, DEFAULT_WS_PORT, MAX_FINALIZED_LAG_SLOTS,
-    MIN_SLOT_DURATION,
+    ClusterConfig, Confirmation, DEFAULT_RPC_PORT, DEFAULT_SAMPLE_PERIOD, DEFAULT_SLOT_DURATION, DEFAULT_WS_PORT,
+    MAX_FINALIZED_LAG_SLOTS, MIN_SLOT_DURATION,
 };
 pub use faults::{FaultConfig, FaultError, FaultStats, Faults};
 pub use node::genesis::FAUCET_LAMPORTS;

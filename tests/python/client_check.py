@@ -1,6 +1,7 @@
 """An independent client against the local cluster: solana-py (sync API) with solders reads
 accounts, requests an airdrop and sends a SOL transfer in a version-0 transaction, then reads
-the transaction back. Exits non-zero on the first thing that does not match.
+the transaction back, then calls what explorers and the Solana CLI call
+(explorer_methods.py). Exits non-zero on the first thing that does not match.
 
 Usage: client_check.py RPC_URL
 """
@@ -16,15 +17,12 @@ from solders.pubkey import Pubkey
 from solders.system_program import TransferParams, transfer
 from solders.transaction import VersionedTransaction
 
+import explorer_methods
+from checks import check
+
 SMART_TREASURY = Pubkey.from_string("HLXACGiPB9Px2XdETqEYgwCLqB3DtuMA9WMDsTDpbTnH")
 SPL_TOKEN = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
 SOL = 1_000_000_000
-
-
-def check(condition: bool, what: str) -> None:
-    if not condition:
-        raise SystemExit(f"FAILED: {what}")
-    print(f"ok: {what}")
 
 
 def main(url: str) -> None:
@@ -64,6 +62,7 @@ def main(url: str) -> None:
     check(fetched.transaction.meta.err is None, "the transfer succeeded")
     statuses = client.get_signature_statuses([signature]).value
     check(statuses[0] is not None and statuses[0].err is None, "getSignatureStatuses knows it")
+    explorer_methods.run(client, url, alice, signature)
     print(f"python client check passed: {signature}")
 
 

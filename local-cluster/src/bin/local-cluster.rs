@@ -43,6 +43,11 @@ struct Args {
     /// Load this SBF build of Smart Treasury instead of running it natively.
     #[arg(long, env = "LOCAL_CLUSTER_PROGRAM_SO", value_name = "PATH")]
     program_so: Option<PathBuf>,
+    /// Seconds between performance samples (getRecentPerformanceSamples), 60 as a
+    /// validator's.
+    #[arg(long, env = "LOCAL_CLUSTER_SAMPLE_SECS", default_value_t = 60, value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    sample_secs: u64,
     /// Write the faucet keypair (500M SOL) here, in the Solana CLI's JSON format.
     #[arg(long, value_name = "PATH")]
     faucet_keypair: Option<PathBuf>,
@@ -95,6 +100,7 @@ impl Args {
                 stall_websocket: self.fault_stall_websocket,
             },
             program_so: self.program_so.clone(),
+            sample_period: Duration::from_secs(self.sample_secs),
         }
     }
 }

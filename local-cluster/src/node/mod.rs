@@ -8,18 +8,22 @@
 //! in.
 
 pub(crate) mod blockhashes;
+pub(crate) mod blocks;
 pub(crate) mod execute;
 pub(crate) mod genesis;
 pub(crate) mod history;
 mod housekeeping;
+pub(crate) mod performance;
 mod producer;
 pub(crate) mod ticks;
 
 use crate::{config::Confirmation, faults::Faults, pubsub::Subscriptions};
 use blockhashes::Blockhashes;
+use blocks::Blocks;
 use crossbeam_channel::Sender;
 use execute::SanitizedTx;
 use history::{History, TxRecord};
+use performance::Performance;
 use solana_clock::Slot;
 use solana_commitment_config::CommitmentConfig;
 use solana_hash::Hash;
@@ -64,6 +68,8 @@ pub(crate) struct Stopped;
 pub(crate) struct Node {
     pub bank_forks: Arc<RwLock<BankForks>>,
     pub history: History,
+    pub blocks: Blocks,
+    pub performance: Performance,
     pub blockhashes: Blockhashes,
     pub subscriptions: Subscriptions,
     pub faults: Faults,
@@ -83,12 +89,15 @@ impl Node {
         faults: Faults,
         slot_duration: Duration,
         confirmation: Confirmation,
+        sample_period: Duration,
     ) -> std::io::Result<(Arc<Node>, JoinHandle<()>)> {
         let (commands, receiver) = crossbeam_channel::unbounded();
         let first = genesis.bank_forks.read().expect("bank forks lock").root_bank();
         let node = Arc::new(Node {
             bank_forks: genesis.bank_forks,
             history: History::default(),
+            blocks: Blocks::default(),
+            performance: Performance::new(sample_period),
             blockhashes: Blockhashes::new(faults.clone()),
             subscriptions: Subscriptions::new(faults.clone()),
             faults: faults.clone(),
@@ -99,6 +108,8 @@ impl Node {
             confirmed: RwLock::new(first),
             commands: commands.clone(),
         });
+        // Genesis is complete before the first working slot begins: it is block 0.
+        node.blocks.record(&node.root_bank(), Vec::new());
         let working = node.working_bank();
         node.blockhashes.record(working.last_blockhash(), working.slot(), working.block_height());
         faults.set_on_expire(move || {

@@ -97,6 +97,9 @@ fn end_slot(node: &Node) {
         node.blockhashes.record(*blockhash, parent.slot() + 1, parent.block_height() + 1)
     });
     parent.freeze();
+    let signatures: Vec<_> = node.history.in_slot(parent.slot()).iter().map(|record| record.signature).collect();
+    node.performance.slot_ended(parent.slot(), signatures.len() as u64);
+    node.blocks.record(&parent, signatures);
     let working_slot = parent.slot() + 1;
     let child = Bank::new_from_parent(parent.clone(), parent.collector_id(), working_slot);
     let before = node.settled_slots();

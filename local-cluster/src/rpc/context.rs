@@ -28,6 +28,17 @@ pub(crate) fn respond<T>(bank: &Bank, value: T) -> Response<T> {
     Response { context: RpcResponseContext::new(bank.slot()), value }
 }
 
+/// The highest slot a read at `commitment` sees: history and blocks at `finalized` end at
+/// the root, at anything else at the confirmed slot.
+pub(crate) fn highest_settled_slot(node: &Node, commitment: Option<CommitmentConfig>) -> Slot {
+    let settled = node.settled_slots();
+    if commitment.unwrap_or_default().is_finalized() {
+        settled.finalized
+    } else {
+        settled.confirmed
+    }
+}
+
 /// History methods read completed slots only, as the RPC's do.
 pub(crate) fn at_least_confirmed(commitment: Option<CommitmentConfig>) -> RpcResult<()> {
     if commitment.unwrap_or_default().is_at_least_confirmed() {

@@ -7,7 +7,7 @@ use crate::{
         Node, SettledSlots,
     },
     rpc::{
-        context::{at_least_confirmed, respond},
+        context::{at_least_confirmed, highest_settled_slot, respond},
         params::{self, arity, method, RpcResult},
     },
 };
@@ -56,7 +56,7 @@ pub(crate) fn register(io: &mut MetaIoHandler<Arc<Node>>) {
             let signature = params::signature(&signature)?;
             let config = config.map(|config| config.convert_to_current()).unwrap_or_default();
             at_least_confirmed(config.commitment)?;
-            let highest = highest_slot(&node, config.commitment);
+            let highest = highest_settled_slot(&node, config.commitment);
             let Some(record) = node.history.get(&signature).filter(|record| record.slot <= highest) else {
                 return Ok(None);
             };
@@ -93,7 +93,7 @@ pub(crate) fn register(io: &mut MetaIoHandler<Arc<Node>>) {
                 until: config.until.as_deref().map(params::signature).transpose()?,
                 limit,
             };
-            let highest = highest_slot(&node, config.commitment);
+            let highest = highest_settled_slot(&node, config.commitment);
             if config.min_context_slot.is_some_and(|min| highest < min) {
                 return Err(RpcCustomError::MinContextSlotNotReached { context_slot: highest }.into());
             }
@@ -106,16 +106,6 @@ pub(crate) fn register(io: &mut MetaIoHandler<Arc<Node>>) {
                 .collect::<Vec<_>>())
         },
     );
-}
-
-/// The highest slot a history read at `commitment` (at least confirmed) sees.
-fn highest_slot(node: &Node, commitment: Option<solana_commitment_config::CommitmentConfig>) -> Slot {
-    let settled = node.settled_slots();
-    if commitment.unwrap_or_default().is_finalized() {
-        settled.finalized
-    } else {
-        settled.confirmed
-    }
 }
 
 fn confirmation_status(slot: Slot, settled: SettledSlots) -> TransactionConfirmationStatus {

@@ -2,9 +2,12 @@
 //! faults (latency, 429, 503, JSON-RPC errors) applied in front.
 
 mod accounts;
+mod blocks;
 mod cluster;
 mod context;
+mod economics;
 mod history;
+mod network;
 pub(crate) mod params;
 mod send;
 mod simulate;
@@ -21,7 +24,7 @@ use hyper::{body::Incoming, header, server::conn::http1, service::service_fn, Me
 use hyper_util::rt::TokioIo;
 use jsonrpc_core::MetaIoHandler;
 use solana_rpc_client_api::custom_error::RpcCustomError;
-use std::{convert::Infallible, sync::Arc};
+use std::{convert::Infallible, net::SocketAddr, sync::Arc};
 use tokio::{net::TcpListener, sync::watch, task::JoinSet};
 
 /// The RPC's own limit on a request body.
@@ -29,10 +32,20 @@ const MAX_REQUEST_BODY: usize = 50 * 1024;
 
 pub(crate) type Handler = MetaIoHandler<Arc<Node>>;
 
+/// Where the node serves, as getClusterNodes reports it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Contact {
+    pub rpc: SocketAddr,
+    pub pubsub: SocketAddr,
+}
+
 /// Every method the cluster answers.
-pub(crate) fn handler() -> Handler {
+pub(crate) fn handler(contact: Contact) -> Handler {
     let mut io = MetaIoHandler::default();
     cluster::register(&mut io);
+    blocks::register(&mut io);
+    network::register(&mut io, contact);
+    economics::register(&mut io);
     accounts::register(&mut io);
     tokens::register(&mut io);
     send::register(&mut io);
@@ -42,8 +55,13 @@ pub(crate) fn handler() -> Handler {
 }
 
 /// Serves until `shutdown` turns true; open connections are closed then.
-pub(crate) async fn serve(listener: TcpListener, node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
-    let io = Arc::new(handler());
+pub(crate) async fn serve(
+    listener: TcpListener,
+    node: Arc<Node>,
+    contact: Contact,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let io = Arc::new(handler(contact));
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {

@@ -3,11 +3,13 @@
 //! cluster on free ports with short slots.
 
 mod accounts;
+mod blocks;
 mod commitment;
 mod errors;
 mod faults;
 mod lifecycle;
 mod methods;
+mod network;
 mod pubsub;
 mod tokens;
 mod transactions;
