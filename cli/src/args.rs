@@ -296,6 +296,10 @@ pub struct SourceLinkArgs {
     /// Link it disabled.
     #[arg(long)]
     pub disabled: bool,
+    /// Let a venue take returned funds (sweeps above max, ratio pushes). A pool's vault
+    /// always may; a venue, someone else's account, only with this.
+    #[arg(long)]
+    pub allow_returns: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,12 +1,13 @@
 //! The program's value rules, checked before any transaction is built, each failure
 //! naming the field it is about (`min`, `period_seconds`) so a file error can point at
-//! its line and a flag error at its flag.
+//! its line and a flag error at its flag. The rules themselves are the policy crate's,
+//! the ones the program runs; this module only words them.
 
-use smart_treasury::{
-    constants::{MAX_COOLDOWN_SECONDS, MAX_PERIOD_SECONDS},
-    state::{encode_name, AutomationSettings},
+use smart_treasury::state::{encode_name, AutomationSettings};
+use smart_treasury_policy::{
+    validate_bps, validate_period, validate_ratio, AutomationLimits, PolicyError, Thresholds, MAX_COOLDOWN_SECONDS,
+    MAX_PERIOD_SECONDS,
 };
-use smart_treasury_policy::{validate_bps, validate_ratio, Thresholds};
 
 /// A broken rule: the field, and what is wrong with it.
 pub type Violation = (&'static str, String);
@@ -40,37 +41,32 @@ pub fn ratio(ratio_bps: u16, band_bps: u16) -> Result<(), Violation> {
 }
 
 pub fn period_seconds(field: &'static str, seconds: u32) -> Result<(), Violation> {
-    if seconds == 0 || seconds > MAX_PERIOD_SECONDS {
-        return Err((field, format!("{seconds} must be 1 to {MAX_PERIOD_SECONDS} (366 days)")));
-    }
-    Ok(())
+    validate_period(seconds).map_err(|_| (field, format!("{seconds} must be 1 to {MAX_PERIOD_SECONDS} (366 days)")))
 }
 
-/// Every broken rule of the automation settings, then the program's own check as a
-/// net for a rule this list does not know yet.
+/// Every broken rule of the automation settings, as the policy finds them, each in
+/// an operator's words.
 pub fn automation(a: &AutomationSettings) -> Vec<Violation> {
-    let mut violations = Vec::new();
-    if a.cooldown_seconds > MAX_COOLDOWN_SECONDS {
-        violations.push((
-            "cooldown_seconds",
-            format!("{} is above the 30-day limit ({MAX_COOLDOWN_SECONDS})", a.cooldown_seconds),
-        ));
-    }
-    if let Err(violation) = period_seconds("period_seconds", a.period_seconds) {
-        violations.push(violation);
-    }
-    if a.period_cap == 0 {
-        violations.push(("period_cap", "must be above 0: it is what automation may move per period".into()));
-    }
-    if validate_bps(a.forecast_band_bps).is_err() {
-        violations.push(("forecast_band_bps", format!("{} must be within 0..=10000", a.forecast_band_bps)));
-    }
-    if violations.is_empty() {
-        if let Err(error) = a.validate() {
-            violations.push(("automation", format!("the program refuses these settings: {error}")));
-        }
-    }
-    violations
+    AutomationLimits::from(*a)
+        .violations()
+        .into_iter()
+        .map(|(field, error)| {
+            let message = match field {
+                "cooldown_seconds" => {
+                    format!("{} is above the 30-day limit ({MAX_COOLDOWN_SECONDS})", a.cooldown_seconds)
+                }
+                "period_seconds" => format!("{} must be 1 to {MAX_PERIOD_SECONDS} (366 days)", a.period_seconds),
+                "period_cap" => "must be above 0: it is what automation may move per period".into(),
+                "forecast_band_bps" => format!("{} must be within 0..=10000", a.forecast_band_bps),
+                _ => describe(error),
+            };
+            (field, message)
+        })
+        .collect()
+}
+
+fn describe(error: PolicyError) -> String {
+    format!("the program refuses this: {error}")
 }
 
 #[cfg(test)]

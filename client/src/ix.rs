@@ -5,11 +5,8 @@ use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::{InstructionData, ToAccountMetas};
 use smart_treasury::{
     accounts as accs, instruction as data,
-    instructions::{
-        CrankReason, CreateManagedBalanceArgs, CreateTreasuryArgs, LinkSourceArgs, SpenderLimits, TopUpArgs,
-        UpdateSourceArgs,
-    },
-    state::{AutomationSettings, BalanceMode, CrankAccess},
+    instructions::{CreateManagedBalanceArgs, CreateTreasuryArgs, LinkSourceArgs, SpenderLimits, UpdateSourceArgs},
+    state::{AutomationSettings, BalanceMode, CrankAccess, ManagedBalance, TransferFeeLimit},
     ID,
 };
 
@@ -67,6 +64,18 @@ pub fn pause(signer: Pubkey, treasury: Pubkey) -> Instruction {
 
 pub fn unpause(authority: Pubkey, treasury: Pubkey) -> Instruction {
     update_treasury(authority, treasury, data::Unpause {})
+}
+
+/// Fails its transaction unless the treasury's config version is `expected`: put before
+/// treasury changes a proposal was built for.
+pub fn expect_treasury_version(treasury: Pubkey, expected: u64) -> Instruction {
+    build(accs::ExpectTreasuryVersion { treasury }, data::ExpectTreasuryVersion { expected })
+}
+
+/// Fails its transaction unless the managed balance's config version is `expected`: put
+/// before changes to it a proposal was built for.
+pub fn expect_balance_version(treasury: Pubkey, managed_balance: Pubkey, expected: u64) -> Instruction {
+    build(accs::ExpectBalanceVersion { treasury, managed_balance }, data::ExpectBalanceVersion { expected })
 }
 
 pub fn create_pool(payer: Pubkey, authority: Pubkey, treasury: Pubkey, pool_id: u16, name: &str) -> Instruction {
@@ -303,6 +312,15 @@ pub fn set_enabled(authority: Pubkey, treasury: Pubkey, managed_balance: Pubkey,
     configure(authority, treasury, managed_balance, data::SetEnabled { enabled })
 }
 
+pub fn set_accepted_transfer_fee(
+    authority: Pubkey,
+    treasury: Pubkey,
+    managed_balance: Pubkey,
+    accepted: TransferFeeLimit,
+) -> Instruction {
+    configure(authority, treasury, managed_balance, data::SetAcceptedTransferFee { accepted })
+}
+
 pub fn update_source(
     authority: Pubkey,
     treasury: Pubkey,
@@ -373,7 +391,7 @@ pub struct BalanceAccounts {
     pub token_program: Pubkey,
 }
 
-/// `[token account (writable), pool]` pairs, the remaining accounts of a top-up.
+/// `[token account (writable), pool]` pairs, the remaining accounts of every crank.
 pub fn source_metas(sources: &[(Pubkey, Pubkey)]) -> Vec<AccountMeta> {
     sources
         .iter()
@@ -383,14 +401,26 @@ pub fn source_metas(sources: &[(Pubkey, Pubkey)]) -> Vec<AccountMeta> {
         .collect()
 }
 
+/// The sources every crank passes: each enabled source in priority order, as `(token
+/// account, pool)`, a closed or frozen one included (the program passes over it). A
+/// prefix is enough when it covers the move; the whole list always is.
+pub fn crank_sources(managed: &ManagedBalance) -> Vec<(Pubkey, Pubkey)> {
+    managed.enabled_sources().map(|source| (source.token_account, source.pool)).collect()
+}
+
+fn with_sources(mut ix: Instruction, sources: &[(Pubkey, Pubkey)]) -> Instruction {
+    ix.accounts.extend(source_metas(sources));
+    ix
+}
+
+/// The balance decides whether this is a threshold or a forecast top-up.
 pub fn top_up(
     keeper: Pubkey,
     b: BalanceAccounts,
-    reason: CrankReason,
     expected_config_version: u64,
     sources: &[(Pubkey, Pubkey)],
 ) -> Instruction {
-    let mut ix = build(
+    let ix = build(
         accs::TopUp {
             keeper,
             treasury: b.treasury,
@@ -401,14 +431,13 @@ pub fn top_up(
             event_authority: event_authority(),
             program: ID,
         },
-        data::TopUp { args: TopUpArgs { reason, expected_config_version } },
+        data::TopUp { expected_config_version },
     );
-    ix.accounts.extend(source_metas(sources));
-    ix
+    with_sources(ix, sources)
 }
 
 pub fn adjust_balance(authority: Pubkey, b: BalanceAccounts, amount: u64, sources: &[(Pubkey, Pubkey)]) -> Instruction {
-    let mut ix = build(
+    let ix = build(
         accs::AdjustBalance {
             authority,
             treasury: b.treasury,
@@ -421,48 +450,53 @@ pub fn adjust_balance(authority: Pubkey, b: BalanceAccounts, amount: u64, source
         },
         data::AdjustBalance { amount },
     );
-    ix.accounts.extend(source_metas(sources));
-    ix
+    with_sources(ix, sources)
 }
 
-pub fn sweep_excess(keeper: Pubkey, b: BalanceAccounts, source: Pubkey, expected_config_version: u64) -> Instruction {
-    build(
+/// The excess goes to the first enabled source that may take returned funds.
+pub fn sweep_excess(
+    keeper: Pubkey,
+    b: BalanceAccounts,
+    expected_config_version: u64,
+    sources: &[(Pubkey, Pubkey)],
+) -> Instruction {
+    let ix = build(
         accs::SweepExcess {
             keeper,
             treasury: b.treasury,
             managed_balance: b.managed_balance,
             destination: b.destination,
             destination_pool: b.destination_pool,
-            source,
             mint: b.mint,
             token_program: b.token_program,
             event_authority: event_authority(),
             program: ID,
         },
         data::SweepExcess { expected_config_version },
-    )
+    );
+    with_sources(ix, sources)
 }
 
+/// The counterpart is the first live enabled source among `sources`.
 pub fn rebalance_ratio(
     keeper: Pubkey,
     b: BalanceAccounts,
-    counterpart: (Pubkey, Pubkey),
     expected_config_version: u64,
+    sources: &[(Pubkey, Pubkey)],
 ) -> Instruction {
-    build(
+    let ix = build(
         accs::RebalanceRatio {
             keeper,
             treasury: b.treasury,
             managed_balance: b.managed_balance,
             destination: b.destination,
             destination_pool: b.destination_pool,
-            counterpart: counterpart.0,
-            counterpart_pool: counterpart.1,
             mint: b.mint,
             token_program: b.token_program,
             event_authority: event_authority(),
             program: ID,
         },
         data::RebalanceRatio { expected_config_version },
-    )
+    );
+    with_sources(ix, sources)
 }

@@ -3,7 +3,7 @@
 use crate::redact;
 use anchor_lang::{prelude::Pubkey, AccountDeserialize, Discriminator};
 use anchor_spl::token_2022::spl_token_2022::{
-    extension::StateWithExtensions,
+    extension::{memo_transfer::MemoTransfer, BaseStateWithExtensions, StateWithExtensions},
     state::{Account as SplAccount, AccountState, Mint as SplMint},
 };
 use futures_util::{StreamExt, TryStreamExt};
@@ -183,6 +183,8 @@ pub struct TokenAccount {
     pub delegate: Option<Pubkey>,
     pub delegated_amount: u64,
     pub frozen: bool,
+    /// Token-2022's memo-transfer extension asks for a memo on incoming transfers.
+    pub memo_required: bool,
 }
 
 fn is_token_program(owner: &Pubkey) -> bool {
@@ -195,7 +197,10 @@ pub fn parse_token_account(address: Pubkey, owner: Pubkey, data: &[u8]) -> Resul
     if !is_token_program(&owner) {
         return Err(invalid(format!("owned by {owner}, not a token program")));
     }
-    let base = StateWithExtensions::<SplAccount>::unpack(data).map_err(|error| invalid(error.to_string()))?.base;
+    let state = StateWithExtensions::<SplAccount>::unpack(data).map_err(|error| invalid(error.to_string()))?;
+    let memo_required =
+        state.get_extension::<MemoTransfer>().is_ok_and(|memo| bool::from(memo.require_incoming_transfer_memos));
+    let base = state.base;
     Ok(TokenAccount {
         address,
         token_program: owner,
@@ -205,6 +210,7 @@ pub fn parse_token_account(address: Pubkey, owner: Pubkey, data: &[u8]) -> Resul
         delegate: base.delegate.into(),
         delegated_amount: base.delegated_amount,
         frozen: base.state == AccountState::Frozen,
+        memo_required,
     })
 }
 

@@ -7,21 +7,31 @@ use crate::{
 };
 use anchor_lang::prelude::Pubkey;
 use smart_treasury::state::{FundingSource, ManagedBalance};
-use smart_treasury_policy::SourceState;
+use smart_treasury_policy::{SourceState, TokenAccountFacts};
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 
-/// What `pool` may pull from `account`, as the program decides it: everything when the
-/// pool owns it (`None`), the delegated amount when it is the delegate, else nothing.
-pub fn allowance_for(account: &TokenAccount, pool: &Pubkey) -> Option<u64> {
-    if account.frozen {
-        Some(0)
-    } else if account.owner == *pool {
-        None
-    } else if account.delegate == Some(*pool) {
-        Some(account.delegated_amount)
-    } else {
-        Some(0)
+/// The fields of `account` the policy's rules read.
+pub fn token_facts(account: &TokenAccount) -> TokenAccountFacts<Pubkey> {
+    TokenAccountFacts {
+        owner: account.owner,
+        amount: account.amount,
+        delegate: account.delegate,
+        delegated_amount: account.delegated_amount,
+        frozen: account.frozen,
+        memo_required: account.memo_required,
     }
+}
+
+/// A linked source as the program sees it when its account reads as `account`: `None`,
+/// or an account that is no longer a token account of `mint`, is a dead source.
+pub fn source_state(source: &FundingSource, account: Option<&TokenAccount>, mint: &Pubkey) -> SourceState {
+    let facts = account.filter(|account| account.mint == *mint).map(token_facts);
+    SourceState::of(&source.link(), facts.as_ref())
+}
+
+/// What `pool` may pull from `account`, as the program decides it (the policy's rule).
+pub fn allowance_for(account: &TokenAccount, pool: &Pubkey) -> Option<u64> {
+    token_facts(account).allowance_for(pool)
 }
 
 #[derive(Clone, Debug)]
@@ -55,18 +65,11 @@ impl BalanceStatus {
             .iter()
             .map(|source| {
                 let account = find(&source.token_account);
-                let allowance = account.as_ref().map_or(Some(0), |account| allowance_for(account, &source.pool));
-                let state = SourceState {
-                    priority: source.priority,
-                    enabled: source.enabled,
-                    balance: account.map_or(0, |account| account.amount),
-                    reserve_floor: source.reserve_floor,
-                    allowance,
-                };
+                let state = source_state(source, account.as_ref(), &managed.mint);
                 SourceStatus {
                     source: *source,
                     balance: account.map(|account| account.amount),
-                    allowance,
+                    allowance: state.allowance,
                     available: state.available(),
                 }
             })
@@ -118,6 +121,7 @@ mod tests {
             delegate: delegate.map(|(key, _)| key),
             delegated_amount: delegate.map_or(0, |(_, amount)| amount),
             frozen: false,
+            memo_required: false,
         }
     }
 
@@ -133,6 +137,7 @@ mod tests {
             priority: 1,
             enabled: true,
             reserve_floor: 400,
+            returns_allowed: false,
         };
         managed.sources[1] = FundingSource {
             token_account: venue,
@@ -141,6 +146,7 @@ mod tests {
             priority: 2,
             enabled: true,
             reserve_floor: 0,
+            returns_allowed: false,
         };
         managed.source_count = 2;
         let accounts = [

@@ -1,11 +1,13 @@
 //! Account values for unit tests.
 
 use anchor_lang::prelude::Pubkey;
-use smart_treasury::state::{AccountKind, AutomationSettings, BalanceMode, FundingSource, ManagedBalance};
+use smart_treasury::state::{
+    AccountKind, AutomationSettings, BalanceMode, FundingSource, ManagedBalance, MovedWindow, TransferFeeLimit,
+};
 
 pub fn managed_balance(min: u64, target: u64, max: u64) -> ManagedBalance {
     ManagedBalance {
-        layout_version: 1,
+        layout_version: smart_treasury::constants::MANAGED_BALANCE_LAYOUT_VERSION,
         bump: 255,
         treasury: Pubkey::new_from_array([1; 32]),
         id: 1,
@@ -27,8 +29,8 @@ pub fn managed_balance(min: u64, target: u64, max: u64) -> ManagedBalance {
             period_cap: 1,
             forecast_band_bps: 0,
         },
-        period_start: 0,
-        moved_in_period: 0,
+        accepted_transfer_fee: TransferFeeLimit::default(),
+        moved: MovedWindow::default(),
         last_automation_at: 0,
         last_automation_slot: 0,
         config_version: 1,

@@ -4,10 +4,7 @@
 use crate::planner::Action;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use smart_treasury::{
-    instructions::CrankReason,
-    state::{BalanceMode, ManagedBalance},
-};
+use smart_treasury::state::{BalanceMode, ManagedBalance};
 use smart_treasury_client::ix::{self, BalanceAccounts};
 
 /// One crank the executor should land.
@@ -40,24 +37,22 @@ fn balance_accounts(address: Pubkey, managed: &ManagedBalance) -> BalanceAccount
 pub fn crank_for(keeper: Pubkey, address: Pubkey, managed: &ManagedBalance, action: &Action) -> Option<Crank> {
     let accounts = balance_accounts(address, managed);
     let version = managed.config_version;
-    let first_source = managed.enabled_sources().next().map(|source| (source.token_account, source.pool));
-    let (family, kind, amount, instruction, sources_passed) = match *action {
+    // Every crank names the enabled sources, dead ones included: the program passes
+    // over what it cannot use.
+    let sources = ix::crank_sources(managed);
+    let sources_passed = sources.len();
+    let (family, kind, amount, instruction) = match *action {
         Action::Wait(_) => return None,
         Action::TopUp { forecast, amount, .. } => {
-            let sources: Vec<(Pubkey, Pubkey)> =
-                managed.enabled_sources().map(|source| (source.token_account, source.pool)).collect();
-            let reason = if forecast { CrankReason::Forecast } else { CrankReason::Threshold };
             let kind = if forecast { "forecast" } else { "threshold" };
-            ("top-up", kind, amount, ix::top_up(keeper, accounts, reason, version, &sources), sources.len())
+            ("top-up", kind, amount, ix::top_up(keeper, accounts, version, &sources))
         }
-        Action::Sweep { amount } => {
-            ("sweep", "sweep", amount, ix::sweep_excess(keeper, accounts, first_source?.0, version), 1)
-        }
+        Action::Sweep { amount } => ("sweep", "sweep", amount, ix::sweep_excess(keeper, accounts, version, &sources)),
         Action::Rebalance { amount, .. } => {
             if !matches!(managed.mode, BalanceMode::Ratio { .. }) {
                 return None;
             }
-            ("rebalance", "rebalance", amount, ix::rebalance_ratio(keeper, accounts, first_source?, version), 1)
+            ("rebalance", "rebalance", amount, ix::rebalance_ratio(keeper, accounts, version, &sources))
         }
     };
     // A threshold and a forecast top-up answer the same need: the family, not the kind.

@@ -3,12 +3,11 @@
 
 use crate::{
     forecast::{BreachOutlook, FlowForecast},
-    planner::{BalanceView, Mode},
+    planner::BalanceView,
 };
 use anchor_lang::prelude::Pubkey;
-use smart_treasury::state::{BalanceMode, ManagedBalance};
-use smart_treasury_client::read::TokenAccount;
-use smart_treasury_policy::{SourceState, Thresholds};
+use smart_treasury::state::ManagedBalance;
+use smart_treasury_client::{read::TokenAccount, status};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug)]
@@ -59,33 +58,20 @@ impl Fleet {
         let sources = managed
             .linked_sources()
             .iter()
-            .map(|source| {
-                let account = self.accounts.get(&source.token_account);
-                SourceState {
-                    priority: source.priority,
-                    enabled: source.enabled && account.is_some(),
-                    balance: account.map_or(0, |account| account.amount),
-                    reserve_floor: source.reserve_floor,
-                    allowance: account
-                        .map_or(Some(0), |account| smart_treasury_client::status::allowance_for(account, &source.pool)),
-                }
-            })
+            .map(|source| status::source_state(source, self.accounts.get(&source.token_account), &managed.mint))
             .collect();
         Some(BalanceView {
-            thresholds: Thresholds { min: managed.min, target: managed.target, max: managed.max },
+            thresholds: managed.thresholds(),
             enabled: managed.enabled,
-            mode: match managed.mode {
-                BalanceMode::Threshold => Mode::Threshold,
-                BalanceMode::Ratio { ratio_bps, band_bps } => Mode::Ratio { ratio_bps, band_bps },
-            },
+            mode: managed.mode.into(),
             cooldown_seconds: managed.automation.cooldown_seconds,
             period_seconds: managed.automation.period_seconds,
             period_cap: managed.automation.period_cap,
-            period_start: managed.period_start,
-            moved_in_period: managed.moved_in_period,
+            moved: managed.moved.into(),
             forecast_band_bps: managed.automation.forecast_band_bps,
             last_automation_at: managed.last_automation_at,
             balance: destination.amount,
+            destination_allowance: status::allowance_for(destination, &managed.destination_pool),
             sources,
         })
     }

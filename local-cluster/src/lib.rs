@@ -39,4 +39,3 @@ pub use config::{
 };
 pub use faults::{FaultConfig, FaultError, FaultStats, Faults};
 pub use node::genesis::FAUCET_LAMPORTS;
-pub use program::smart_treasury_entry;

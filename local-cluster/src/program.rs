@@ -1,6 +1,5 @@
 //! Smart Treasury as the cluster runs it: natively (a runtime builtin) or as an SBF binary.
 
-use anchor_lang::solana_program::{account_info::AccountInfo, entrypoint::ProgramResult, pubkey::Pubkey};
 use anyhow::Context;
 use solana_program_runtime::{invoke_context::BuiltinFunctionWithContext, loaded_programs::ProgramCacheEntry};
 use solana_program_test::processor;
@@ -8,22 +7,10 @@ use std::path::Path;
 
 pub const PROGRAM_NAME: &str = "smart_treasury";
 
-/// The program's entrypoint in the shape the runtime calls a builtin.
-///
-/// Anchor's `entry` ties its arguments to one lifetime; the builtin signature does not.
-/// Leaking copies of the arguments (the account copies share the same balances and data)
-/// bridges the two without unsafe code. Each instruction leaks a few hundred bytes: fine for
-/// a development cluster, and why production runs the SBF build.
-pub fn smart_treasury_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
-    let program_id: &'static Pubkey = Box::leak(Box::new(*program_id));
-    let data: &'static [u8] = Box::leak(data.to_vec().into_boxed_slice());
-    let accounts = Box::leak(accounts.to_vec().into_boxed_slice());
-    smart_treasury::entry(program_id, accounts, data)
-}
-
-/// The native program as a runtime builtin.
+/// The native program as a runtime builtin: its `msg!` lines reach the transaction's
+/// log, as on the SBF build (`smart_treasury::native`).
 pub(crate) fn native_builtin() -> ProgramCacheEntry {
-    let function: Option<BuiltinFunctionWithContext> = processor!(smart_treasury_entry);
+    let function: Option<BuiltinFunctionWithContext> = processor!(smart_treasury::native::entry);
     let function = function.expect("processor! always yields a function");
     ProgramCacheEntry::new_builtin(0, PROGRAM_NAME.len(), function)
 }

@@ -6,6 +6,12 @@ pub const MAX_SOURCES: usize = 8;
 /// 100% in basis points.
 pub const BPS_DENOMINATOR: u64 = 10_000;
 
+/// Longest cooldown between automatic movements: 30 days.
+pub const MAX_COOLDOWN_SECONDS: u32 = 30 * 24 * 3600;
+
+/// Longest rate-limit period: 366 days.
+pub const MAX_PERIOD_SECONDS: u32 = 366 * 24 * 3600;
+
 /// A share in basis points: 0..=10,000.
 pub fn validate_bps(bps: u16) -> Result<(), PolicyError> {
     if u64::from(bps) > BPS_DENOMINATOR {
@@ -20,6 +26,14 @@ pub fn validate_ratio(ratio_bps: u16, band_bps: u16) -> Result<(), PolicyError> 
         return Err(PolicyError::InvalidBasisPoints);
     }
     validate_bps(band_bps)
+}
+
+/// A rate-limit period: 1 second to 366 days.
+pub fn validate_period(period_seconds: u32) -> Result<(), PolicyError> {
+    if period_seconds == 0 || period_seconds > MAX_PERIOD_SECONDS {
+        return Err(PolicyError::InvalidRateLimit);
+    }
+    Ok(())
 }
 
 /// `value * bps / 10_000`, rounded down, without overflow.
@@ -40,6 +54,14 @@ mod tests {
         assert_eq!(validate_ratio(0, 500), Err(PolicyError::InvalidBasisPoints));
         assert_eq!(validate_ratio(10_000, 500), Err(PolicyError::InvalidBasisPoints));
         assert_eq!(validate_ratio(4_000, 500), Ok(()));
+    }
+
+    #[test]
+    fn period_bounds() {
+        assert_eq!(validate_period(0), Err(PolicyError::InvalidRateLimit));
+        assert_eq!(validate_period(1), Ok(()));
+        assert_eq!(validate_period(MAX_PERIOD_SECONDS), Ok(()));
+        assert_eq!(validate_period(MAX_PERIOD_SECONDS + 1), Err(PolicyError::InvalidRateLimit));
     }
 
     #[test]

@@ -7,12 +7,19 @@ use proptest::{
     sample::{select, subsequence},
 };
 use smart_treasury_policy::{
-    plan_ratio_rebalance, plan_sweep, plan_top_up, Leg, PolicyError, RatioMove, RatioRequest, SourceState,
-    SweepRequest, Thresholds, TopUpReason, TopUpRequest, MAX_SOURCES,
+    automatic_trigger, plan_ratio_rebalance, plan_sweep, plan_top_up, Leg, PolicyError, RatioMove, RatioRequest,
+    RollingWindow, SourceState, SweepRequest, Thresholds, TopUpReason, TopUpRequest, Trigger, MAX_SOURCES,
 };
 
-const UNLIMITED: SourceState =
-    SourceState { priority: 1, enabled: true, balance: u64::MAX, reserve_floor: 0, allowance: None };
+const UNLIMITED: SourceState = SourceState {
+    priority: 1,
+    enabled: true,
+    balance: u64::MAX,
+    reserve_floor: 0,
+    allowance: None,
+    live: true,
+    accepts_returns: true,
+};
 
 /// Small values make ties (balance == min, available == needed) likely; the top
 /// of the range catches overflow.
@@ -42,17 +49,22 @@ fn thresholds() -> impl Strategy<Value = Thresholds> {
 fn sources() -> impl Strategy<Value = Vec<SourceState>> {
     let priorities = subsequence((1..=255u8).collect::<Vec<_>>(), 0..=MAX_SOURCES).prop_shuffle();
     let floor = prop_oneof![Just(0), amount()];
-    let fields = vec((prop::bool::weighted(0.8), amount(), floor, option::of(amount())), MAX_SOURCES);
+    let fields = vec(
+        (prop::bool::weighted(0.8), amount(), floor, option::of(amount()), prop::bool::weighted(0.9), any::<bool>()),
+        MAX_SOURCES,
+    );
     (priorities, fields).prop_map(|(priorities, fields)| {
         priorities
             .into_iter()
             .zip(fields)
-            .map(|(priority, (enabled, balance, reserve_floor, allowance))| SourceState {
+            .map(|(priority, (enabled, balance, reserve_floor, allowance, live, returns))| SourceState {
                 priority,
                 enabled,
                 balance,
                 reserve_floor,
                 allowance,
+                live,
+                accepts_returns: live && returns,
             })
             .collect()
     })
@@ -86,11 +98,8 @@ impl TopUpCase {
 }
 
 fn top_up_case() -> impl Strategy<Value = TopUpCase> {
-    let reason = prop_oneof![
-        Just(TopUpReason::Threshold),
-        Just(TopUpReason::Forecast),
-        amount().prop_map(|amount| TopUpReason::Manual { amount }),
-    ];
+    let reason =
+        prop_oneof![2 => Just(TopUpReason::Automatic), 1 => amount().prop_map(|amount| TopUpReason::Manual { amount })];
     // A spent cap is rare among random amounts, yet it must gate the plan.
     let automation_remaining = option::of(prop_oneof![1 => Just(0), 9 => amount()]);
     let balance = (thresholds(), 0..=10_000u16)
@@ -117,25 +126,36 @@ fn drawn_from(legs: &[Leg], index: usize) -> u64 {
 }
 
 fn ratio_case() -> impl Strategy<Value = RatioRequest> {
-    let counterpart = (any::<bool>(), amount(), amount(), option::of(amount())).prop_map(
-        |(enabled, balance, reserve_floor, allowance)| SourceState {
+    let counterpart = (any::<bool>(), amount(), amount(), option::of(amount()), prop::bool::weighted(0.8)).prop_map(
+        |(enabled, balance, reserve_floor, allowance, accepts_returns)| SourceState {
             priority: 1,
             enabled,
             balance,
             reserve_floor,
             allowance,
+            live: true,
+            accepts_returns,
         },
     );
     // A narrow band keeps most cases outside it, so the move branches get exercised;
     // a zero band makes the exact-target tie matter.
     let band_bps = prop_oneof![1 => Just(0), 4 => 0..=2_000u16];
-    (counterpart, 1..10_000u16, band_bps, thresholds(), amount())
-        .prop_flat_map(|(counterpart, ratio_bps, band_bps, thresholds, automation_remaining)| {
+    (counterpart, 1..10_000u16, band_bps, thresholds(), amount(), option::of(amount()))
+        .prop_flat_map(|(counterpart, ratio_bps, band_bps, thresholds, automation_remaining, local_allowance)| {
             // The local balance that sits exactly on the target ratio for this counterpart.
             let on_target = u128::from(counterpart.balance) * u128::from(ratio_bps) / u128::from(10_000 - ratio_bps);
             let on_target = u64::try_from(on_target).unwrap_or(u64::MAX);
             let local = near(vec![on_target, thresholds.min, thresholds.max]);
-            (local, Just(RatioRequest { local: 0, counterpart, ratio_bps, band_bps, thresholds, automation_remaining }))
+            let request = RatioRequest {
+                local: 0,
+                local_allowance,
+                counterpart,
+                ratio_bps,
+                band_bps,
+                thresholds,
+                automation_remaining,
+            };
+            (local, Just(request))
         })
         .prop_map(|(local, request)| RatioRequest { local, ..request })
 }
@@ -152,15 +172,16 @@ fn wild_amount() -> impl Strategy<Value = u64> {
 }
 
 fn wild_source() -> impl Strategy<Value = SourceState> {
-    (any::<u8>(), any::<bool>(), wild_amount(), wild_amount(), option::of(wild_amount())).prop_map(
-        |(priority, enabled, balance, reserve_floor, allowance)| SourceState {
+    (any::<u8>(), any::<bool>(), wild_amount(), wild_amount(), option::of(wild_amount()), any::<bool>(), any::<bool>())
+        .prop_map(|(priority, enabled, balance, reserve_floor, allowance, live, accepts_returns)| SourceState {
             priority,
             enabled,
             balance,
             reserve_floor,
             allowance,
-        },
-    )
+            live,
+            accepts_returns,
+        })
 }
 
 proptest! {
@@ -169,7 +190,7 @@ proptest! {
         if let Ok(plan) = plan_top_up(&case.request()) {
             let after = u128::from(case.balance) + u128::from(plan.total());
             prop_assert!(after <= u128::from(case.thresholds.max));
-            if matches!(case.reason, TopUpReason::Threshold | TopUpReason::Forecast) {
+            if case.reason == TopUpReason::Automatic {
                 prop_assert!(after <= u128::from(case.thresholds.target));
             }
         }
@@ -181,7 +202,7 @@ proptest! {
             for leg in &plan.legs {
                 let source = &case.sources[leg.source_index];
                 prop_assert!(leg.amount > 0);
-                prop_assert!(source.enabled);
+                prop_assert!(source.enabled && source.live);
                 prop_assert!(drawn_from(&plan.legs, leg.source_index) <= source.available());
                 prop_assert!(source.balance - leg.amount >= source.reserve_floor);
                 prop_assert!(source.allowance.is_none_or(|allowance| leg.amount <= allowance));
@@ -208,7 +229,7 @@ proptest! {
             prop_assert!(plan.legs.windows(2).all(|w| priority(w[0].source_index) < priority(w[1].source_index)));
             for leg in &plan.legs {
                 for (index, earlier) in case.sources.iter().enumerate() {
-                    if earlier.enabled && earlier.priority < priority(leg.source_index) {
+                    if earlier.enabled && earlier.live && earlier.priority < priority(leg.source_index) {
                         prop_assert_eq!(drawn_from(&plan.legs, index), earlier.available());
                     }
                 }
@@ -235,39 +256,51 @@ proptest! {
     }
 
     #[test]
-    fn top_up_reason_gates_threshold_and_forecast(case in top_up_case()) {
+    fn the_balance_decides_the_trigger(case in top_up_case()) {
         let result = plan_top_up(&case.request());
         let t = case.thresholds;
+        let ceiling = t.forecast_ceiling(case.forecast_band_bps);
         match case.reason {
-            TopUpReason::Threshold => {
-                prop_assert_eq!(result == Err(PolicyError::NotBelowMin), case.balance >= t.min);
-            }
-            TopUpReason::Forecast => {
-                let ceiling = t.forecast_ceiling(case.forecast_band_bps);
-                prop_assert_eq!(result == Err(PolicyError::OutsideForecastBand), case.balance >= ceiling);
+            TopUpReason::Automatic => {
+                let refused = matches!(result, Err(PolicyError::NotBelowMin | PolicyError::OutsideForecastBand));
+                prop_assert_eq!(refused, t.validate().is_ok() && case.balance >= ceiling.max(t.min));
+                if let Ok(plan) = &result {
+                    let expected = if case.balance < t.min { Trigger::Threshold } else { Trigger::Forecast };
+                    prop_assert_eq!(plan.trigger, expected);
+                    prop_assert_eq!(automatic_trigger(case.balance, &t, case.forecast_band_bps), Ok(expected));
+                }
             }
             TopUpReason::Manual { .. } => {
                 prop_assert!(!matches!(result, Err(PolicyError::NotBelowMin | PolicyError::OutsideForecastBand)));
+                prop_assert!(result.is_err() || result.as_ref().is_ok_and(|plan| plan.trigger == Trigger::Manual));
             }
         }
     }
 
     #[test]
-    fn sweep_returns_only_the_excess_to_the_primary_source(
+    fn sweep_returns_only_the_excess_to_the_first_return_target(
         (balance, thresholds) in thresholds().prop_flat_map(|t| (near(vec![t.target, t.max]), Just(t))),
         automation_remaining in amount(),
+        destination_allowance in option::of(prop_oneof![1 => Just(0), 4 => amount()]),
         sources in sources(),
     ) {
-        let request = SweepRequest { balance, thresholds, automation_remaining, sources: &sources };
-        let primary = (0..sources.len()).filter(|&i| sources[i].enabled).min_by_key(|&i| sources[i].priority);
+        let request = SweepRequest { balance, thresholds, automation_remaining, destination_allowance, sources: &sources };
+        let target = (0..sources.len())
+            .filter(|&i| sources[i].enabled && sources[i].accepts_returns)
+            .min_by_key(|&i| sources[i].priority);
         let result = plan_sweep(&request);
-        prop_assert_eq!(result.is_ok(), balance > thresholds.max && automation_remaining > 0 && primary.is_some());
+        let signable = destination_allowance != Some(0);
+        prop_assert_eq!(
+            result.is_ok(),
+            balance > thresholds.max && automation_remaining > 0 && target.is_some() && signable
+        );
         if let Ok(plan) = result {
-            prop_assert_eq!(Some(plan.source_index), primary);
+            prop_assert_eq!(Some(plan.source_index), target);
             prop_assert_eq!(plan.excess, balance - thresholds.target);
             prop_assert!(plan.amount > 0);
             prop_assert!(plan.amount <= plan.excess);
             prop_assert!(plan.amount <= automation_remaining);
+            prop_assert!(destination_allowance.is_none_or(|allowance| plan.amount <= allowance));
             prop_assert!(balance - plan.amount >= thresholds.target);
         }
     }
@@ -296,6 +329,8 @@ proptest! {
             }
             RatioMove::ToCounterpart(_) => {
                 prop_assert!(target_local < local);
+                prop_assert!(request.counterpart.accepts_returns);
+                prop_assert!(request.local_allowance.is_none_or(|allowance| amount <= u128::from(allowance)));
                 prop_assert!(local - amount >= u128::from(request.thresholds.min));
                 prop_assert!(local - amount >= target_local, "overshot the target");
                 (local - amount, counterpart + amount)
@@ -321,7 +356,7 @@ proptest! {
             bounds.sort_unstable();
         }
         let thresholds = Thresholds { min: bounds[0], target: bounds[1], max: bounds[2] };
-        for reason in [TopUpReason::Threshold, TopUpReason::Forecast, TopUpReason::Manual { amount: manual }] {
+        for reason in [TopUpReason::Automatic, TopUpReason::Manual { amount: manual }] {
             let request = TopUpRequest {
                 balance,
                 thresholds,
@@ -335,15 +370,53 @@ proptest! {
             }
         }
         let automation_remaining = remaining.unwrap_or(u64::MAX);
-        let _ = plan_sweep(&SweepRequest { balance, thresholds, automation_remaining, sources: &sources });
+        let destination_allowance = Some(manual).filter(|_| ordered);
+        let _ = plan_sweep(&SweepRequest { balance, thresholds, automation_remaining, destination_allowance, sources: &sources });
         let counterpart = sources.first().copied().unwrap_or(UNLIMITED);
         let _ = plan_ratio_rebalance(&RatioRequest {
             local: balance,
+            local_allowance: destination_allowance,
             counterpart,
             ratio_bps: bps[1],
             band_bps: bps[2],
             thresholds,
             automation_remaining,
         });
+    }
+}
+
+/// Movements attempted at increasing times: (seconds since the previous one, amount).
+fn attempts() -> impl Strategy<Value = Vec<(i64, u64)>> {
+    vec((prop_oneof![2 => 0..=3i64, 3 => 0..=400i64, 1 => 0..=5_000i64], 1..=60u64), 1..60)
+}
+
+proptest! {
+    /// The rolling window against an exact oracle: whatever is let through, no window of
+    /// one period (at any start, to the second) ever holds more than the limit.
+    #[test]
+    fn rolling_window_holds_for_every_window_of_one_period(
+        period in prop_oneof![1..=16u32, 1..=3_600u32],
+        limit in 1..=200u64,
+        start in -10_000i64..=1_700_000_000,
+        attempts in attempts(),
+    ) {
+        let mut window = RollingWindow::default();
+        let mut now = start;
+        let mut accepted: Vec<(i64, u64)> = Vec::new();
+        for (gap, amount) in attempts {
+            now += gap;
+            if amount <= window.remaining(now, period, limit) {
+                window.record(amount, now, period).unwrap();
+                accepted.push((now, amount));
+            }
+            // The exact amount in the last period never exceeds what the window counts.
+            let exact: u64 = accepted.iter().filter(|(at, _)| *at > now - i64::from(period)).map(|(_, a)| a).sum();
+            prop_assert!(exact <= window.moved(now, period));
+        }
+        for &(end, _) in &accepted {
+            let held: u64 =
+                accepted.iter().filter(|(at, _)| *at <= end && *at >= end - i64::from(period)).map(|(_, a)| a).sum();
+            prop_assert!(held <= limit, "{held} moved in the period ending at {end} (limit {limit})");
+        }
     }
 }

@@ -9,7 +9,7 @@ use crate::{
 };
 use anchor_lang::prelude::Pubkey;
 use smart_treasury::{
-    instructions::{CrankReason, CreateManagedBalanceArgs, CreateTreasuryArgs, LinkSourceArgs},
+    instructions::{CreateManagedBalanceArgs, CreateTreasuryArgs, LinkSourceArgs},
     state::{AutomationSettings, BalanceMode, CrankAccess, ManagedBalance},
 };
 use solana_keypair::Keypair;
@@ -147,7 +147,7 @@ impl Fixture {
         for (priority, source, pool) in
             [(1u8, reserve_vault, reserve_pool), (2, venue, reserve_pool), (3, backup_vault, backup_pool)]
         {
-            let args = LinkSourceArgs { priority, reserve_floor: 0, enabled: true };
+            let args = LinkSourceArgs { priority, reserve_floor: 0, enabled: true, returns_allowed: false };
             rt.ok(&[ix::link_source(a, treasury, managed_balance, source, pool, args)], &[&authority]).await;
         }
 
@@ -205,6 +205,12 @@ impl Fixture {
         self.managed().await.config_version
     }
 
+    /// What automation moved in the rolling period ending now, as the program counts it.
+    pub async fn moved_in_period(&mut self) -> u64 {
+        let now = self.rt.clock().await.unix_timestamp;
+        self.managed().await.moved_in_period(now)
+    }
+
     /// The enabled sources, read from chain, as a keeper would pass them.
     pub async fn enabled_sources(&mut self) -> Vec<(Pubkey, Pubkey)> {
         self.managed().await.enabled_sources().map(|source| (source.token_account, source.pool)).collect()
@@ -214,11 +220,11 @@ impl Fixture {
         self.rt.token_balance(account).await
     }
 
-    /// A keeper crank built on the current config, passing every enabled source.
-    pub async fn top_up(&mut self, reason: CrankReason) -> Result<Outcome, Failure> {
+    /// A keeper top-up built on the current config, passing every enabled source.
+    pub async fn top_up(&mut self) -> Result<Outcome, Failure> {
         let version = self.config_version().await;
         let sources = self.enabled_sources().await;
-        let ix = ix::top_up(self.keeper.pubkey(), self.balance_accounts(), reason, version, &sources);
+        let ix = ix::top_up(self.keeper.pubkey(), self.balance_accounts(), version, &sources);
         let keeper = self.keeper.insecure_clone();
         self.rt.send(&[ix], &[&keeper]).await
     }
@@ -250,6 +256,15 @@ impl Fixture {
         let current = self.balance(self.hot_vault).await;
         assert!(current < balance, "hot vault holds {current}, cannot fill to {balance}");
         self.rt.mint_to(self.mint, self.hot_vault, balance - current).await;
+    }
+
+    /// Balances of the destination, the reserve and the backup: for when the venue is gone.
+    pub async fn snapshot_without_venue(&mut self) -> [u64; 3] {
+        [
+            self.balance(self.hot_vault).await,
+            self.balance(self.reserve_vault).await,
+            self.balance(self.backup_vault).await,
+        ]
     }
 
     /// Balances of the destination and the three sources, to compare before and after.

@@ -1,8 +1,6 @@
 use crate::events::{decode_events, RawEvent};
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::solana_program::{
-    account_info::AccountInfo, clock::Clock, entrypoint::ProgramResult, instruction::Instruction,
-};
+use anchor_lang::solana_program::{clock::Clock, instruction::Instruction};
 use solana_keypair::Keypair;
 use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
 use solana_signer::Signer;
@@ -12,16 +10,6 @@ use std::sync::Once;
 
 pub use solana_program_test::BanksTransactionResultWithMetadata;
 pub type TxError = solana_instruction_error::InstructionError;
-
-/// Anchor's entrypoint ties its arguments to one lifetime; the runtime's builtin
-/// signature does not. Leaking copies of the arguments (the account copies share the
-/// same balances and data) bridges the two without unsafe code; tests only.
-fn smart_treasury_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
-    let program_id: &'static Pubkey = Box::leak(Box::new(*program_id));
-    let data: &'static [u8] = Box::leak(data.to_vec().into_boxed_slice());
-    let accounts = Box::leak(accounts.to_vec().into_boxed_slice());
-    smart_treasury::entry(program_id, accounts, data)
-}
 
 /// The directory holding the program's SBF build when the suite runs against it:
 /// `SMART_TREASURY_SBF=1` means target/deploy (where scripts/build-sbf puts
@@ -72,7 +60,7 @@ pub fn program_test() -> ProgramTest {
             test.prefer_bpf(true);
             test.add_program("smart_treasury", smart_treasury::ID, None);
         }
-        None => test.add_program("smart_treasury", smart_treasury::ID, processor!(smart_treasury_entry)),
+        None => test.add_program("smart_treasury", smart_treasury::ID, processor!(smart_treasury::native::entry)),
     }
     test
 }
@@ -169,6 +157,19 @@ impl Runtime {
         clock = self.clock().await;
         clock.unix_timestamp += seconds;
         self.context.set_sysvar(&clock);
+    }
+
+    /// Moves the bank `epochs` epochs ahead, to the first slot of the later epoch (a
+    /// Token-2022 fee change takes effect two epochs after it is set).
+    pub async fn advance_epochs(&mut self, epochs: u64) {
+        let schedule = self
+            .context
+            .banks_client
+            .get_sysvar::<solana_sysvar::epoch_schedule::EpochSchedule>()
+            .await
+            .expect("epoch schedule");
+        let epoch = self.clock().await.epoch;
+        self.context.warp_to_slot(schedule.get_first_slot_in_epoch(epoch + epochs)).expect("warp");
     }
 
     /// Gives a fresh keypair some SOL so it can pay for accounts.

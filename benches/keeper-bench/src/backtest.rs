@@ -1,7 +1,7 @@
 //! A year of one hot wallet in one-minute steps, with no RPC: withdrawals drain it, a
 //! keeper decides with the keeper's own planner, and its cranks land a few minutes later
-//! where the program's rules (cooldown, per-period cap, forecast band, via the policy
-//! crate) decide what actually moves.
+//! where the program's rules (cooldown, rolling per-period cap, forecast band: the
+//! policy crate's, the program's own) decide what actually moves.
 //!
 //! The forecast-driven keeper mirrors the service's cycle: one forecast per hourly bucket
 //! from the last four weeks of recorded organic flow (withdrawals actually paid), the
@@ -13,10 +13,11 @@ use smart_treasury_keeper::{
     config::ExecutorConfig,
     fees::{compute_unit_limit, priority_fee, total_fee},
     forecast::{breach_outlook, forecast_net_flow, FlowForecast, ForecastConfig},
-    planner::{plan, Action, BalanceView, Mode, PlannerConfig},
+    planner::{plan, Action, BalanceView, PlannerConfig},
 };
 use smart_treasury_policy::{
-    plan_sweep, plan_top_up, PolicyError, SourceState, SweepRequest, Thresholds, TopUpReason, TopUpRequest,
+    check_cooldown, plan_sweep, plan_top_up, BalanceMode, PolicyError, RollingWindow, SourceState, SweepRequest,
+    Thresholds, TopUpReason, TopUpRequest, Trigger,
 };
 use std::{collections::VecDeque, time::Instant};
 
@@ -150,15 +151,24 @@ pub enum Strategy {
 struct Chain {
     balance: u64,
     reserve: SourceState,
-    period_start: i64,
-    moved_in_period: u64,
+    moved: RollingWindow,
     last_automation_at: i64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Crank {
-    TopUp(TopUpReason),
+    /// The balance decides threshold or forecast when it lands.
+    TopUp,
     Sweep,
+}
+
+/// What a landed crank did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Landed {
+    moved: u64,
+    shortfall: u64,
+    /// Threshold or forecast for a top-up; `None` for a sweep.
+    trigger: Option<Trigger>,
 }
 
 /// Why the program refused a crank.
@@ -173,68 +183,61 @@ impl Chain {
         BalanceView {
             thresholds: settings.thresholds,
             enabled: true,
-            mode: Mode::Threshold,
+            mode: BalanceMode::Threshold,
             cooldown_seconds: settings.cooldown_seconds,
             period_seconds: settings.period_seconds,
             period_cap: settings.period_cap,
-            period_start: self.period_start,
-            moved_in_period: self.moved_in_period,
+            moved: self.moved,
             forecast_band_bps: settings.forecast_band_bps,
             last_automation_at: self.last_automation_at,
             balance: self.balance,
+            destination_allowance: None,
             sources: vec![self.reserve],
         }
     }
 
-    /// The program's crank at `now`, as its handlers run it: cooldown, period roll and cap,
-    /// then the shared policy on the live balances. A refusal changes nothing (the
-    /// transaction fails whole). Returns what moved and the shortfall.
-    fn execute(&mut self, settings: &Settings, crank: Crank, now: i64) -> Result<(u64, u64), Refusal> {
-        if self.last_automation_at != 0 && now < self.last_automation_at + i64::from(settings.cooldown_seconds) {
-            return Err(Refusal::Cooldown);
-        }
-        let (period_start, moved_before) = if now >= self.period_start + i64::from(settings.period_seconds) {
-            (now, 0)
-        } else {
-            (self.period_start, self.moved_in_period)
-        };
-        let remaining = settings.period_cap.saturating_sub(moved_before);
+    /// The program's crank at `now`, as its handlers run it: cooldown and the rolling
+    /// cap, then the shared policy on the live balances (the policy's rules, not copies).
+    /// A refusal changes nothing (the transaction fails whole).
+    fn execute(&mut self, settings: &Settings, crank: Crank, now: i64) -> Result<Landed, Refusal> {
+        check_cooldown(self.last_automation_at, settings.cooldown_seconds, now).map_err(|_| Refusal::Cooldown)?;
+        let remaining = self.moved.remaining(now, settings.period_seconds, settings.period_cap);
         let sources = [self.reserve];
-        let (moved, shortfall, into_balance) = match crank {
-            Crank::TopUp(reason) => {
+        let landed = match crank {
+            Crank::TopUp => {
                 let plan = plan_top_up(&TopUpRequest {
                     balance: self.balance,
                     thresholds: settings.thresholds,
-                    reason,
+                    reason: TopUpReason::Automatic,
                     forecast_band_bps: settings.forecast_band_bps,
                     automation_remaining: Some(remaining),
                     sources: &sources,
                 })
                 .map_err(Refusal::Policy)?;
-                (plan.total(), plan.shortfall, true)
+                Landed { moved: plan.total(), shortfall: plan.shortfall, trigger: Some(plan.trigger) }
             }
             Crank::Sweep => {
                 let plan = plan_sweep(&SweepRequest {
                     balance: self.balance,
                     thresholds: settings.thresholds,
                     automation_remaining: remaining,
+                    destination_allowance: None,
                     sources: &sources,
                 })
                 .map_err(Refusal::Policy)?;
-                (plan.amount, 0, false)
+                Landed { moved: plan.amount, shortfall: 0, trigger: None }
             }
         };
-        if into_balance {
-            self.reserve.balance -= moved;
-            self.balance += moved;
+        if landed.trigger.is_some() {
+            self.reserve.balance -= landed.moved;
+            self.balance += landed.moved;
         } else {
-            self.balance -= moved;
-            self.reserve.balance += moved;
+            self.balance -= landed.moved;
+            self.reserve.balance += landed.moved;
         }
-        self.period_start = period_start;
-        self.moved_in_period = moved_before + moved;
+        self.moved.record(landed.moved, now, settings.period_seconds).map_err(Refusal::Policy)?;
         self.last_automation_at = now;
-        Ok((moved, shortfall))
+        Ok(landed)
     }
 }
 
@@ -356,9 +359,10 @@ pub fn simulate(flow: &Flow, settings: &Settings, strategy: Strategy) -> Outcome
             balance: settings.reserve,
             reserve_floor: settings.reserve_floor,
             allowance: None,
+            live: true,
+            accepts_returns: true,
         },
-        period_start: 0,
-        moved_in_period: 0,
+        moved: RollingWindow::default(),
         last_automation_at: 0,
     };
     let mut outcome = Outcome { lowest_balance: chain.balance, ..Outcome::default() };
@@ -376,13 +380,13 @@ pub fn simulate(flow: &Flow, settings: &Settings, strategy: Strategy) -> Outcome
         if let Some(crank) = in_flight.take_if(|crank| crank.lands_at <= t) {
             outcome.fees_lamports += crank.fee;
             match chain.execute(settings, crank.crank, t as i64) {
-                Ok((moved, shortfall)) => {
-                    outcome.moved += moved;
-                    outcome.shortfall_events += u64::from(shortfall > 0);
-                    match crank.crank {
-                        Crank::TopUp(TopUpReason::Forecast) => outcome.forecast_top_ups += 1,
-                        Crank::TopUp(_) => outcome.threshold_top_ups += 1,
-                        Crank::Sweep => outcome.sweeps += 1,
+                Ok(landed) => {
+                    outcome.moved += landed.moved;
+                    outcome.shortfall_events += u64::from(landed.shortfall > 0);
+                    match landed.trigger {
+                        Some(Trigger::Forecast) => outcome.forecast_top_ups += 1,
+                        Some(_) => outcome.threshold_top_ups += 1,
+                        None => outcome.sweeps += 1,
                     }
                 }
                 Err(_) => outcome.failed_on_chain += 1,
@@ -428,8 +432,7 @@ pub fn simulate(flow: &Flow, settings: &Settings, strategy: Strategy) -> Outcome
             _ => None,
         };
         let crank = match plan(&view, outlook.as_ref(), now as i64, &settings.planner) {
-            Action::TopUp { forecast: true, .. } => Crank::TopUp(TopUpReason::Forecast),
-            Action::TopUp { forecast: false, .. } => Crank::TopUp(TopUpReason::Threshold),
+            Action::TopUp { .. } => Crank::TopUp,
             Action::Sweep { .. } => Crank::Sweep,
             Action::Rebalance { .. } | Action::Wait(_) => continue,
         };
@@ -523,16 +526,24 @@ mod tests {
         let settings = settings(1);
         let mut chain = Chain {
             balance: 900,
-            reserve: SourceState { priority: 1, enabled: true, balance: 10_000, reserve_floor: 0, allowance: None },
-            period_start: 0,
-            moved_in_period: 0,
+            reserve: SourceState {
+                priority: 1,
+                enabled: true,
+                balance: 10_000,
+                reserve_floor: 0,
+                allowance: None,
+                live: true,
+                accepts_returns: true,
+            },
+            moved: RollingWindow::default(),
             last_automation_at: 1_000,
         };
-        assert_eq!(chain.execute(&settings, Crank::TopUp(TopUpReason::Threshold), 1_500), Err(Refusal::Cooldown));
-        assert_eq!(chain.execute(&settings, Crank::TopUp(TopUpReason::Threshold), 1_600), Ok((4_100, 0)));
-        // Ceiling 1,000 + 50% of 4,000 = 3,000: at 5,000 a forecast top-up is refused.
+        assert_eq!(chain.execute(&settings, Crank::TopUp, 1_500), Err(Refusal::Cooldown));
+        let landed = Landed { moved: 4_100, shortfall: 0, trigger: Some(Trigger::Threshold) };
+        assert_eq!(chain.execute(&settings, Crank::TopUp, 1_600), Ok(landed));
+        // Ceiling 1,000 + 50% of 4,000 = 3,000: at 5,000 no top-up is allowed.
         assert_eq!(
-            chain.execute(&settings, Crank::TopUp(TopUpReason::Forecast), 9_999),
+            chain.execute(&settings, Crank::TopUp, 9_999),
             Err(Refusal::Policy(PolicyError::OutsideForecastBand))
         );
         assert_eq!(chain.balance, 5_000);

@@ -169,7 +169,7 @@ pub fn managed_balance(base: &Base, id: u32, name: &str, destination: Pubkey, s:
             address,
             base.reserve_vault,
             base.reserve_pool,
-            LinkSourceArgs { priority: 1, reserve_floor: s.reserve_floor, enabled: true },
+            LinkSourceArgs { priority: 1, reserve_floor: s.reserve_floor, enabled: true, returns_allowed: false },
         ),
     ]
 }

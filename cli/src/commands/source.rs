@@ -38,8 +38,14 @@ pub async fn link(ctx: &Context, out: &mut dyn Write, args: &SourceLinkArgs) -> 
         bail!("{account} holds mint {}, but {label} keeps mint {}", token.mint, managed.mint);
     }
     let signer = ctx.signer_key(&treasury)?;
-    let link_args = LinkSourceArgs { priority: args.priority, reserve_floor: args.floor, enabled: !args.disabled };
-    let summary = format!("link {account} to {label} at priority {}, floor {}", args.priority, args.floor);
+    let link_args = LinkSourceArgs {
+        priority: args.priority,
+        reserve_floor: args.floor,
+        enabled: !args.disabled,
+        returns_allowed: args.allow_returns,
+    };
+    let returns = if args.allow_returns { ", may take returned funds" } else { "" };
+    let summary = format!("link {account} to {label} at priority {}, floor {}{returns}", args.priority, args.floor);
     let change = Change::new(summary, ix::link_source(signer, treasury_address, address, account, pool, link_args));
     ctx.submit(out, &[(treasury.authority, "authority")], vec![change]).await
 }

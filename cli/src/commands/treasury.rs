@@ -72,7 +72,7 @@ pub async fn show(ctx: &Context, out: &mut dyn Write) -> anyhow::Result<()> {
                 enabled: s.enabled,
                 limit_per_period: s.limit_per_period,
                 period_seconds: s.period_seconds,
-                spent_in_period: s.spent_in_period,
+                spent_in_period: s.spent_in_period(unix_now()),
             })
             .collect(),
     };
@@ -113,4 +113,9 @@ pub async fn show(ctx: &Context, out: &mut dyn Write) -> anyhow::Result<()> {
         write!(out, "\n{}", table.render())?;
     }
     Ok(())
+}
+
+/// Unix seconds now: the local cluster's clock and real clusters' follow the wall clock.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_secs() as i64)
 }

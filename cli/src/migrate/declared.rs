@@ -8,7 +8,7 @@ use anchor_lang::prelude::Pubkey;
 use smart_treasury::{
     constants::{MAX_KEEPERS, MAX_SOURCES},
     instructions::SpenderLimits,
-    state::{AutomationSettings, BalanceMode, CrankAccess},
+    state::{AutomationSettings, BalanceMode, CrankAccess, TransferFeeLimit},
 };
 use smart_treasury_policy::Thresholds;
 
@@ -64,6 +64,7 @@ pub struct DeclaredSource {
     pub priority: u8,
     pub reserve_floor: u64,
     pub enabled: bool,
+    pub returns_allowed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,6 +78,7 @@ pub struct DeclaredBalance {
     pub enabled: bool,
     pub mode: BalanceMode,
     pub automation: AutomationSettings,
+    pub accepted_transfer_fee: Option<TransferFeeLimit>,
     pub sources: Vec<DeclaredSource>,
 }
 
@@ -261,6 +263,13 @@ fn check_balance(checker: &mut Checker, pools: &[DeclaredPool], index: usize, sp
 
     let mode = check_mode(checker, &path, spec);
     let automation = check_automation(checker, &path, spec);
+    let accepted_transfer_fee = spec.accepted_transfer_fee.map(|fee| {
+        if smart_treasury_policy::validate_bps(fee.basis_points).is_err() {
+            let field = path.key("accepted_transfer_fee").key("basis_points");
+            checker.fail(field, format!("{} must be within 0..=10000", fee.basis_points));
+        }
+        TransferFeeLimit { basis_points: fee.basis_points, maximum_fee: fee.maximum_fee }
+    });
     let sources = check_sources(checker, pools, &path, spec, &mint, &destination);
     DeclaredBalance {
         index,
@@ -272,6 +281,7 @@ fn check_balance(checker: &mut Checker, pools: &[DeclaredPool], index: usize, sp
         enabled: spec.enabled,
         mode,
         automation,
+        accepted_transfer_fee,
         sources,
     }
 }
@@ -355,12 +365,19 @@ fn check_sources(
         if sources.iter().any(|other| same_account(&other.endpoint, &endpoint)) {
             checker.fail(source_path.clone(), "this account is already a source of this balance");
         }
+        if source.allow_returns && source.venue.is_none() {
+            checker.fail(
+                source_path.key("allow_returns"),
+                "applies to venues only: a pool's vault always takes returned funds; remove it",
+            );
+        }
         sources.push(DeclaredSource {
             index,
             endpoint,
             priority: source.priority,
             reserve_floor: source.reserve_floor,
             enabled: source.enabled,
+            returns_allowed: source.allow_returns,
         });
     }
     sources

@@ -69,8 +69,18 @@ pub struct BalanceSpec {
     pub ratio_bps: Option<u16>,
     pub band_bps: Option<u16>,
     pub automation: AutomationSpec,
+    /// The highest Token-2022 transfer fee movements accept; unset, the mint's fee when
+    /// the balance was created stays.
+    pub accepted_transfer_fee: Option<TransferFeeSpec>,
     #[serde(default)]
     pub sources: Vec<SourceSpec>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferFeeSpec {
+    pub basis_points: u16,
+    pub maximum_fee: u64,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -99,6 +109,9 @@ pub struct SourceSpec {
     pub reserve_floor: u64,
     #[serde(default = "enabled")]
     pub enabled: bool,
+    /// A venue may take returned funds (sweeps, ratio pushes); a vault always may.
+    #[serde(default)]
+    pub allow_returns: bool,
 }
 
 #[derive(Debug, Deserialize)]

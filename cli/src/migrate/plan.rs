@@ -13,10 +13,10 @@ use anchor_lang::prelude::Pubkey;
 use serde::Serialize;
 use smart_treasury::{
     instructions::{CreateManagedBalanceArgs, CreateTreasuryArgs},
-    state::{decode_name, ManagedBalance},
+    state::{decode_name, ManagedBalance, TransferFeeLimit},
 };
 use smart_treasury_client::pda;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
@@ -64,10 +64,32 @@ pub fn plan(declared: &Declared, chain: &ChainState) -> Result<Plan, Vec<FieldEr
     }
     spender_steps(declared, chain, &mut plan);
     authority_step(declared, chain, &mut plan);
+    guard_steps(chain, &mut plan);
     if errors.is_empty() {
         Ok(plan)
     } else {
         Err(errors)
+    }
+}
+
+/// Gives each change to an existing treasury or managed balance the config version it
+/// will meet, counting the plan's own earlier changes: its transaction checks it first.
+fn guard_steps(chain: &ChainState, plan: &mut Plan) {
+    let mut treasury_version = chain.treasury.as_ref().map(|treasury| treasury.config_version);
+    let mut balance_versions: BTreeMap<Pubkey, u64> =
+        chain.balances.values().map(|(address, managed)| (*address, managed.config_version)).collect();
+    for step in &mut plan.steps {
+        if step.kind.changes_treasury() {
+            if let Some(version) = treasury_version.as_mut() {
+                step.guard = Some(Guard::Treasury(*version));
+                *version += 1;
+            }
+        } else if let Some(address) = step.kind.changed_balance() {
+            if let Some(version) = balance_versions.get_mut(&address) {
+                step.guard = Some(Guard::Balance { managed_balance: address, version: *version });
+                *version += 1;
+            }
+        }
     }
 }
 
@@ -241,6 +263,7 @@ fn balance_steps(chain: &ChainState, balance: &DeclaredBalance, plan: &mut Plan,
                 priority: source.priority,
                 reserve_floor: source.reserve_floor,
                 enabled: source.enabled,
+                returns_allowed: source.returns_allowed,
             })
         })
         .collect();
@@ -271,6 +294,9 @@ fn balance_steps(chain: &ChainState, balance: &DeclaredBalance, plan: &mut Plan,
         );
         let kind = StepKind::CreateBalance { destination, destination_pool, mint: balance.mint, token_program, args };
         plan.steps.push(Step::new("create", object.clone(), detail, kind));
+        if let Some(accepted) = balance.accepted_transfer_fee {
+            plan.steps.push(accepted_fee_step(&object, address, accepted, None));
+        }
         plan.steps.extend(source_steps(&object, address, &[], &wanted));
         return;
     };
@@ -307,7 +333,27 @@ fn balance_steps(chain: &ChainState, balance: &DeclaredBalance, plan: &mut Plan,
         let kind = StepKind::SetEnabled { managed_balance: address, enabled: balance.enabled };
         plan.steps.push(Step::new("update", object.clone(), detail, kind));
     }
+    if let Some(accepted) = balance.accepted_transfer_fee.filter(|fee| *fee != current.accepted_transfer_fee) {
+        plan.steps.push(accepted_fee_step(&object, address, accepted, Some(current.accepted_transfer_fee)));
+    }
     plan.steps.extend(source_steps(&object, address, current.linked_sources(), &wanted));
+}
+
+fn describe_fee(fee: &TransferFeeLimit) -> String {
+    format!("{} bps, at most {}", fee.basis_points, fee.maximum_fee)
+}
+
+fn accepted_fee_step(
+    object: &str,
+    managed_balance: Pubkey,
+    accepted: TransferFeeLimit,
+    current: Option<TransferFeeLimit>,
+) -> Step {
+    let detail = match current {
+        Some(current) => format!("accepted transfer fee {} -> {}", describe_fee(&current), describe_fee(&accepted)),
+        None => format!("accepted transfer fee {}", describe_fee(&accepted)),
+    };
+    Step::new("update", object, detail, StepKind::SetAcceptedTransferFee { managed_balance, accepted })
 }
 
 /// Name, mint and destination are fixed at creation: a difference is an error that

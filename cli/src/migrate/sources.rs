@@ -21,6 +21,8 @@ pub struct WantedSource {
     pub priority: u8,
     pub reserve_floor: u64,
     pub enabled: bool,
+    /// A venue that may take returned funds.
+    pub returns_allowed: bool,
 }
 
 fn update(object: &str, managed_balance: Pubkey, wanted: &WantedSource, priority: u8, detail: String) -> Step {
@@ -29,6 +31,7 @@ fn update(object: &str, managed_balance: Pubkey, wanted: &WantedSource, priority
         priority,
         reserve_floor: wanted.reserve_floor,
         enabled: wanted.enabled,
+        returns_allowed: wanted.returns_allowed,
     };
     Step::new(
         "update",
@@ -45,6 +48,9 @@ fn settings_detail(current: &FundingSource, wanted: &WantedSource) -> Vec<String
     }
     if current.enabled != wanted.enabled {
         parts.push(if wanted.enabled { "enable".into() } else { "disable".into() });
+    }
+    if current.returns_allowed != wanted.returns_allowed {
+        parts.push(if wanted.returns_allowed { "allow returns".into() } else { "refuse returns".into() });
     }
     parts
 }
@@ -115,9 +121,18 @@ pub fn source_steps(
     let mut new: Vec<&WantedSource> = wanted.iter().filter(|w| !current.iter().any(|c| matches(c, w))).collect();
     new.sort_by_key(|w| w.priority);
     for wanted in new {
-        let args =
-            LinkSourceArgs { priority: wanted.priority, reserve_floor: wanted.reserve_floor, enabled: wanted.enabled };
-        let state = if wanted.enabled { "" } else { ", disabled" };
+        let args = LinkSourceArgs {
+            priority: wanted.priority,
+            reserve_floor: wanted.reserve_floor,
+            enabled: wanted.enabled,
+            returns_allowed: wanted.returns_allowed,
+        };
+        let state = match (wanted.enabled, wanted.returns_allowed) {
+            (true, false) => "",
+            (true, true) => ", may take returned funds",
+            (false, false) => ", disabled",
+            (false, true) => ", disabled, may take returned funds",
+        };
         steps.push(Step::new(
             "link",
             format!("{object} source {}", wanted.label),
@@ -145,6 +160,7 @@ mod tests {
             priority,
             enabled: true,
             reserve_floor: 0,
+            returns_allowed: false,
         }
     }
 
@@ -156,6 +172,7 @@ mod tests {
             priority,
             reserve_floor: 0,
             enabled: true,
+            returns_allowed: false,
         }
     }
 

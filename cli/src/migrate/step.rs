@@ -5,7 +5,7 @@ use anchor_lang::prelude::Pubkey;
 use serde::Serialize;
 use smart_treasury::{
     instructions::{CreateManagedBalanceArgs, CreateTreasuryArgs, LinkSourceArgs, SpenderLimits, UpdateSourceArgs},
-    state::{AutomationSettings, BalanceMode, CrankAccess},
+    state::{AutomationSettings, BalanceMode, CrankAccess, TransferFeeLimit},
 };
 use smart_treasury_client::{ix, pda, Change};
 
@@ -55,6 +55,10 @@ pub enum StepKind {
         managed_balance: Pubkey,
         enabled: bool,
     },
+    SetAcceptedTransferFee {
+        managed_balance: Pubkey,
+        accepted: TransferFeeLimit,
+    },
     UnlinkSource {
         managed_balance: Pubkey,
         token_account: Pubkey,
@@ -81,6 +85,36 @@ pub enum StepKind {
     },
 }
 
+/// The config version a step was planned against: its transaction first checks it, so
+/// a change built on settings that have since moved (another proposal landed first)
+/// fails instead of landing on them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guard {
+    Treasury(u64),
+    Balance { managed_balance: Pubkey, version: u64 },
+}
+
+impl StepKind {
+    /// The managed balance whose config version this step bumps, if any.
+    pub fn changed_balance(&self) -> Option<Pubkey> {
+        match self {
+            Self::UpdateThresholds { managed_balance, .. }
+            | Self::UpdateSettings { managed_balance, .. }
+            | Self::SetEnabled { managed_balance, .. }
+            | Self::SetAcceptedTransferFee { managed_balance, .. }
+            | Self::UnlinkSource { managed_balance, .. }
+            | Self::UpdateSource { managed_balance, .. }
+            | Self::LinkSource { managed_balance, .. } => Some(*managed_balance),
+            _ => None,
+        }
+    }
+
+    /// Whether this step bumps the treasury's config version.
+    pub fn changes_treasury(&self) -> bool {
+        matches!(self, Self::ProposeAuthority { .. } | Self::SetGuardian { .. } | Self::SetCrankAccess { .. })
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Step {
     /// `create`, `update`, `link`, `unlink`.
@@ -91,11 +125,22 @@ pub struct Step {
     pub detail: String,
     #[serde(skip)]
     pub kind: StepKind,
+    #[serde(skip)]
+    pub guard: Option<Guard>,
 }
 
 impl Step {
     pub fn new(action: &'static str, object: impl Into<String>, detail: impl Into<String>, kind: StepKind) -> Self {
-        Self { action, object: object.into(), detail: detail.into(), kind }
+        Self { action, object: object.into(), detail: detail.into(), kind, guard: None }
+    }
+
+    fn guard_instruction(&self, treasury: Pubkey) -> Option<anchor_lang::solana_program::instruction::Instruction> {
+        Some(match self.guard? {
+            Guard::Treasury(version) => ix::expect_treasury_version(treasury, version),
+            Guard::Balance { managed_balance, version } => {
+                ix::expect_balance_version(treasury, managed_balance, version)
+            }
+        })
     }
 
     /// The transaction's change, paid and signed by `authority`; a new treasury's create
@@ -144,6 +189,9 @@ impl Step {
                 ix::update_settings(a, t, *managed_balance, *mode, *automation)
             }
             StepKind::SetEnabled { managed_balance, enabled } => ix::set_enabled(a, t, *managed_balance, *enabled),
+            StepKind::SetAcceptedTransferFee { managed_balance, accepted } => {
+                ix::set_accepted_transfer_fee(a, t, *managed_balance, *accepted)
+            }
             StepKind::UnlinkSource { managed_balance, token_account } => {
                 ix::unlink_source(a, t, *managed_balance, *token_account)
             }
@@ -156,7 +204,11 @@ impl Step {
             }
             StepKind::UpdateSpender { spender_account, limits } => ix::update_spender(a, t, *spender_account, *limits),
         };
-        Change::new(self.summary(), instruction)
+        let mut change = Change::new(self.summary(), instruction);
+        if let Some(guard) = self.guard_instruction(t) {
+            change.instructions.insert(0, guard);
+        }
+        change
     }
 
     pub fn summary(&self) -> String {

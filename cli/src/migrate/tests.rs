@@ -114,6 +114,7 @@ fn chain_with_mint(document: &super::TreasuryDocument) -> ChainState {
         delegate: None,
         delegated_amount: 0,
         frozen: false,
+        memo_required: false,
     };
     chain.token_accounts.insert(venue, Some(account));
     chain

@@ -75,7 +75,7 @@ pub enum TreasuryError {
     StaleConfigVersion,
     #[msg("Cooldown between automatic movements has not elapsed")]
     CooldownActive,
-    #[msg("Per-period automation cap is used up")]
+    #[msg("The automation cap for the last period is used up")]
     AutomationCapReached,
     #[msg("Balance is not below min")]
     NotBelowMin,
@@ -97,7 +97,7 @@ pub enum TreasuryError {
     DestinationNotSignable,
     #[msg("Spender is disabled")]
     SpenderDisabled,
-    #[msg("Spend exceeds what is left of the spender's limit this period")]
+    #[msg("Spend exceeds what is left of the spender's limit for the last period")]
     SpendLimitExceeded,
     #[msg("Arithmetic overflow")]
     MathOverflow,
@@ -107,6 +107,21 @@ pub enum TreasuryError {
     NotSpender,
     #[msg("A keeper appears twice in the allow-list")]
     DuplicateKeeper,
+    // Codes above are stable; new ones go at the end.
+    #[msg("Treasury config version changed since the transaction was built; rebuild it")]
+    StaleTreasuryConfig,
+    #[msg("Mint has a close authority: it could be closed and re-created with other extensions")]
+    MintCloseable,
+    #[msg("Token account requires a memo on incoming transfers (Token-2022 memo transfer)")]
+    MemoRequired,
+    #[msg("The mint's current transfer fee is above the one accepted for this managed balance")]
+    TransferFeeAboveAccepted,
+    #[msg("What arrived differs from what was sent less the mint's transfer fee")]
+    TransferAmountMismatch,
+    #[msg("No enabled funding source may take returned funds: a pool vault, or a venue allowed to")]
+    NoReturnTarget,
+    #[msg("The counterpart is a venue not allowed to take returned funds")]
+    ReturnTargetNotAllowed,
 }
 
 impl From<PolicyError> for TreasuryError {
@@ -114,17 +129,24 @@ impl From<PolicyError> for TreasuryError {
         match error {
             PolicyError::InvalidThresholds => Self::InvalidThresholds,
             PolicyError::InvalidBasisPoints => Self::InvalidBasisPoints,
+            PolicyError::InvalidCooldown => Self::InvalidCooldown,
+            PolicyError::InvalidRateLimit => Self::InvalidRateLimit,
             PolicyError::DuplicatePriority => Self::DuplicatePriority,
             PolicyError::TooManySources => Self::TooManySources,
             PolicyError::NotBelowMin => Self::NotBelowMin,
             PolicyError::OutsideForecastBand => Self::OutsideForecastBand,
             PolicyError::NothingToMove => Self::NothingToMove,
             PolicyError::ZeroAmount => Self::ZeroAmount,
+            PolicyError::CooldownActive => Self::CooldownActive,
             PolicyError::AutomationCapReached => Self::AutomationCapReached,
             PolicyError::NoFundsAvailable => Self::NoFundsAvailable,
             PolicyError::NotAboveMax => Self::NotAboveMax,
             PolicyError::NoEnabledSource => Self::NoEnabledSource,
+            PolicyError::NoReturnTarget => Self::NoReturnTarget,
+            PolicyError::ReturnTargetNotAllowed => Self::ReturnTargetNotAllowed,
+            PolicyError::DestinationNotSignable => Self::DestinationNotSignable,
             PolicyError::WithinBand => Self::WithinBand,
+            PolicyError::TransferFeeAboveAccepted => Self::TransferFeeAboveAccepted,
             PolicyError::Overflow => Self::MathOverflow,
         }
     }

@@ -1,9 +1,11 @@
 //! Every change and every movement emits one of these through a self-CPI, so they
 //! survive log truncation and can be read from the transaction's inner instructions.
 
-use crate::state::{AutomationSettings, BalanceMode, CrankAccess, FundingSource};
+use crate::state::{AutomationSettings, BalanceMode, CrankAccess, FundingSource, TransferFeeLimit};
 use anchor_lang::{prelude::*, solana_program::instruction::Instruction, Event};
 
+/// Why tokens moved. For a top-up the balance decided it on-chain: below `min` a
+/// threshold top-up, inside the forecast band a forecast one.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MovementReason {
     Threshold,
@@ -191,6 +193,7 @@ pub enum ManagedBalanceChange {
     SourceUpdated { previous: FundingSource, source: FundingSource },
     SourceUnlinked { source: FundingSource },
     Closed,
+    TransferFeeAccepted { previous: TransferFeeLimit, accepted: TransferFeeLimit },
 }
 
 #[event]
@@ -231,4 +234,17 @@ const EVENT_DATA_CAPACITY: usize = 1024;
 pub fn now() -> Result<(u64, i64)> {
     let clock = Clock::get()?;
     Ok((clock.slot, clock.unix_timestamp))
+}
+
+/// The clock as a movement reads it, once: the epoch decides the transfer fee.
+#[derive(Clone, Copy, Debug)]
+pub struct Now {
+    pub slot: u64,
+    pub unix_timestamp: i64,
+    pub epoch: u64,
+}
+
+pub fn clock() -> Result<Now> {
+    let clock = Clock::get()?;
+    Ok(Now { slot: clock.slot, unix_timestamp: clock.unix_timestamp, epoch: clock.epoch })
 }

@@ -12,15 +12,20 @@ pub mod constants;
 pub mod error;
 pub mod events;
 pub mod instructions;
+#[cfg(not(target_os = "solana"))]
+pub mod native;
 #[cfg(target_arch = "bpf")]
 mod sbf_int128;
 pub mod state;
 pub mod token;
 
 use instructions::*;
-use state::{AutomationSettings, BalanceMode, CrankAccess};
+use state::{AutomationSettings, BalanceMode, CrankAccess, TransferFeeLimit};
 
 declare_id!("HLXACGiPB9Px2XdETqEYgwCLqB3DtuMA9WMDsTDpbTnH");
+
+/// The PDA (seeds `["__event_authority"]`) that signs the program's event self-CPIs.
+pub const EVENT_AUTHORITY: Pubkey = EVENT_AUTHORITY_AND_BUMP.0;
 
 #[program]
 pub mod smart_treasury {
@@ -67,6 +72,12 @@ pub mod smart_treasury {
         instructions::unpause(ctx)
     }
 
+    /// Fails unless the treasury's config version is `expected`: a proposal puts it
+    /// before its treasury changes so they cannot land on settings it did not see.
+    pub fn expect_treasury_version(ctx: Context<ExpectTreasuryVersion>, expected: u64) -> Result<()> {
+        instructions::expect_treasury_version(ctx, expected)
+    }
+
     // Pools and vaults.
 
     /// Creates pool `pool_id`, the PDA that owns its vaults.
@@ -74,7 +85,8 @@ pub mod smart_treasury {
         instructions::create_pool(ctx, pool_id, name)
     }
 
-    /// Creates a pool's vault for a mint, refusing unsafe Token-2022 extensions.
+    /// Creates a pool's vault for a mint (or adopts the associated token account someone
+    /// created first), refusing unsafe Token-2022 extensions.
     pub fn create_vault(ctx: Context<CreateVault>) -> Result<()> {
         instructions::create_vault(ctx)
     }
@@ -155,21 +167,36 @@ pub mod smart_treasury {
         instructions::close_managed_balance(ctx)
     }
 
+    /// Sets the highest transfer fee (Token-2022 transfer-fee mints) movements accept.
+    pub fn set_accepted_transfer_fee(ctx: Context<ConfigureManagedBalance>, accepted: TransferFeeLimit) -> Result<()> {
+        instructions::set_accepted_transfer_fee(ctx, accepted)
+    }
+
+    /// Fails unless the managed balance's config version is `expected`: a proposal puts
+    /// it before its changes so they cannot land on settings it did not see.
+    pub fn expect_balance_version(ctx: Context<ExpectBalanceVersion>, expected: u64) -> Result<()> {
+        instructions::expect_balance_version(ctx, expected)
+    }
+
     // Movements.
 
     /// Keeper crank: refills a balance to `target` from its sources in priority order,
-    /// on a breach of `min` or, inside the forecast band, ahead of one.
-    pub fn top_up<'info>(ctx: Context<'info, TopUp<'info>>, args: TopUpArgs) -> Result<()> {
-        instructions::top_up(ctx, args)
+    /// on a breach of `min` or, inside the forecast band, ahead of one (the balance
+    /// decides which).
+    pub fn top_up<'info>(ctx: Context<'info, TopUp<'info>>, expected_config_version: u64) -> Result<()> {
+        instructions::top_up(ctx, expected_config_version)
     }
 
     /// Keeper crank: returns the excess above `target` once the balance is above `max`.
-    pub fn sweep_excess(ctx: Context<SweepExcess>, expected_config_version: u64) -> Result<()> {
+    pub fn sweep_excess<'info>(ctx: Context<'info, SweepExcess<'info>>, expected_config_version: u64) -> Result<()> {
         instructions::sweep_excess(ctx, expected_config_version)
     }
 
     /// Keeper crank: restores a ratio-mode balance's share once it leaves the band.
-    pub fn rebalance_ratio(ctx: Context<RebalanceRatio>, expected_config_version: u64) -> Result<()> {
+    pub fn rebalance_ratio<'info>(
+        ctx: Context<'info, RebalanceRatio<'info>>,
+        expected_config_version: u64,
+    ) -> Result<()> {
         instructions::rebalance_ratio(ctx, expected_config_version)
     }
 

@@ -6,7 +6,7 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_spl::associated_token::get_associated_token_address_with_program_id;
 use smart_treasury::{
-    instructions::{CrankReason, CreateTreasuryArgs, LinkSourceArgs, SpenderLimits, UpdateSourceArgs},
+    instructions::{CreateTreasuryArgs, LinkSourceArgs, SpenderLimits, UpdateSourceArgs},
     state::{BalanceMode, CrankAccess},
 };
 use smart_treasury_tests::{
@@ -98,7 +98,7 @@ async fn link_five_more_sources(fx: &mut Fixture, funds: u64) {
     for pool_id in 4..=8u16 {
         let pool = ix::pool_pda(&fx.treasury, pool_id);
         let vault = get_associated_token_address_with_program_id(&pool, &fx.mint, &fx.token_program);
-        let link = LinkSourceArgs { priority: pool_id as u8, reserve_floor: 0, enabled: true };
+        let link = LinkSourceArgs { priority: pool_id as u8, reserve_floor: 0, enabled: true, returns_allowed: false };
         fx.rt
             .ok(
                 &[
@@ -127,7 +127,7 @@ async fn top_up_across(report: &mut Report, sources: usize, options: FixtureOpti
     fx.drain_hot_to(0).await;
     let version = fx.config_version().await;
     let all = fx.enabled_sources().await;
-    let outcome = ok(fx.crank_top_up(CrankReason::Threshold, version, &all[..sources]).await, "top_up");
+    let outcome = ok(fx.crank_top_up(version, &all[..sources]).await, "top_up");
     assert_eq!(fx.balance(fx.hot_vault).await, TARGET);
     let plural = if sources == 1 { "" } else { "s" };
     report.add("top_up", format!("{sources} source{plural} drawn{label}"), &outcome);
@@ -142,12 +142,13 @@ async fn cranks(report: &mut Report) {
 
     let mut fx = Fixture::new().await;
     fx.drain_hot_to(MIN - 1).await;
-    let outcome = ok(fx.top_up(CrankReason::Threshold).await, "top_up");
+    let outcome = ok(fx.top_up().await, "top_up");
     report.add("top_up", "1 source drawn, all 3 linked sources passed", &outcome);
 
     let mut fx = Fixture::new().await;
     fx.fill_hot_to(9_000_000).await;
-    let outcome = ok(fx.crank_sweep(fx.reserve_vault).await, "sweep_excess");
+    let first = fx.enabled_sources().await[..1].to_vec();
+    let outcome = ok(fx.crank_sweep_with(&first).await, "sweep_excess");
     report.add("sweep_excess", "excess back to the primary source", &outcome);
 
     for (local, direction) in [(30_000_000, "pull from the counterpart"), (46_000_000, "push to the counterpart")] {
@@ -156,7 +157,8 @@ async fn cranks(report: &mut Report) {
         fx.set_mode(BalanceMode::Ratio { ratio_bps: 4_000, band_bps: 500 }, default_automation()).await;
         fx.set_vault_balance(fx.hot_pool, fx.hot_vault, local).await;
         fx.set_vault_balance(fx.reserve_pool, fx.reserve_vault, 100_000_000 - local).await;
-        let outcome = ok(fx.crank_rebalance((fx.reserve_vault, fx.reserve_pool)).await, "rebalance_ratio");
+        let first = fx.enabled_sources().await[..1].to_vec();
+        let outcome = ok(fx.crank_rebalance_with(&first).await, "rebalance_ratio");
         report.add("rebalance_ratio", direction, &outcome);
     }
 
@@ -266,9 +268,15 @@ async fn managed_balances(report: &mut Report) {
     report.add("create_managed_balance", "", &outcome);
 
     let ratio = BalanceMode::Ratio { ratio_bps: 4_000, band_bps: 500 };
-    let source = UpdateSourceArgs { token_account: fx.backup_vault, priority: 3, reserve_floor: 1_000, enabled: true };
+    let source = UpdateSourceArgs {
+        token_account: fx.backup_vault,
+        priority: 3,
+        reserve_floor: 1_000,
+        enabled: true,
+        returns_allowed: false,
+    };
     let extra = fx.rt.create_token_account(fx.mint, fx.backup_pool, fx.token_program).await;
-    let link = LinkSourceArgs { priority: 4, reserve_floor: 0, enabled: true };
+    let link = LinkSourceArgs { priority: 4, reserve_floor: 0, enabled: true, returns_allowed: false };
     let steps: Vec<(&'static str, &str, _)> = vec![
         ("update_thresholds", "", ix::update_thresholds(a, t, mb, 2_000_000, 6_000_000, 9_000_000)),
         ("update_settings", "to ratio mode", ix::update_settings(a, t, mb, ratio, default_automation())),

@@ -1,9 +1,12 @@
 use crate::{
-    constants::{MAX_COOLDOWN_SECONDS, MAX_PERIOD_SECONDS, MAX_SOURCES, NAME_LEN},
+    constants::{MAX_SOURCES, NAME_LEN},
     error::{policy, TreasuryError},
+    state::{MovedWindow, TransferFeeLimit},
 };
 use anchor_lang::prelude::*;
-use smart_treasury_policy::{validate_bps, validate_priorities, validate_ratio, Thresholds};
+use smart_treasury_policy::{
+    check_cooldown, validate_priorities, AutomationLimits, RollingWindow, SourceLink, Thresholds,
+};
 
 /// How the balance is kept.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace, Default)]
@@ -11,9 +14,18 @@ pub enum BalanceMode {
     /// Between `min` and `max`, restored to `target` (top-up and sweep).
     #[default]
     Threshold,
-    /// A share of the combined total with the counterpart (the priority-1 source),
-    /// moved back to the ratio once it drifts past the band (rebalance).
+    /// A share of the combined total with the counterpart (the first live enabled
+    /// funding source), moved back to the ratio once it drifts past the band (rebalance).
     Ratio { ratio_bps: u16, band_bps: u16 },
+}
+
+impl From<BalanceMode> for smart_treasury_policy::BalanceMode {
+    fn from(mode: BalanceMode) -> Self {
+        match mode {
+            BalanceMode::Threshold => Self::Threshold,
+            BalanceMode::Ratio { ratio_bps, band_bps } => Self::Ratio { ratio_bps, band_bps },
+        }
+    }
 }
 
 /// Whose token account it is.
@@ -28,7 +40,7 @@ pub enum AccountKind {
 }
 
 /// Where a top-up comes from.
-#[derive(AnchorSerialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, InitSpace, Default)]
 pub struct FundingSource {
     pub token_account: Pubkey,
     /// The pool whose PDA signs pulls: the vault's owner, or the venue's delegate.
@@ -39,6 +51,41 @@ pub struct FundingSource {
     pub enabled: bool,
     /// Never drawn below this.
     pub reserve_floor: u64,
+    /// A venue the authority allowed to take returned funds (sweeps, ratio pushes).
+    /// Pool vaults always may; a venue, a third party's account, only with this.
+    pub returns_allowed: bool,
+}
+
+impl FundingSource {
+    /// The link as the policy reads it.
+    pub fn link(&self) -> SourceLink<Pubkey> {
+        SourceLink {
+            priority: self.priority,
+            enabled: self.enabled,
+            reserve_floor: self.reserve_floor,
+            pool: self.pool,
+            is_pool_vault: self.kind == AccountKind::PoolVault,
+            returns_allowed: self.returns_allowed,
+        }
+    }
+}
+
+/// Borsh's layout written in one block, as it is read.
+impl AnchorSerialize for FundingSource {
+    fn serialize<W: borsh::io::Write>(&self, writer: &mut W) -> borsh::io::Result<()> {
+        let mut bytes = [0u8; FundingSource::INIT_SPACE];
+        bytes[..32].copy_from_slice(self.token_account.as_ref());
+        bytes[32..64].copy_from_slice(self.pool.as_ref());
+        bytes[64] = match self.kind {
+            AccountKind::PoolVault => 0,
+            AccountKind::Venue => 1,
+        };
+        bytes[65] = self.priority;
+        bytes[66] = u8::from(self.enabled);
+        bytes[67..75].copy_from_slice(&self.reserve_floor.to_le_bytes());
+        bytes[75] = u8::from(self.returns_allowed);
+        writer.write_all(&bytes)
+    }
 }
 
 /// Borsh's layout read in one block: read field by field, the eight sources took over
@@ -49,23 +96,24 @@ impl AnchorDeserialize for FundingSource {
         reader.read_exact(&mut bytes)?;
         let invalid = |what| borsh::io::Error::new(borsh::io::ErrorKind::InvalidData, what);
         let key = |at: usize| Pubkey::new_from_array(bytes[at..at + 32].try_into().expect("32 bytes"));
+        let flag = |at: usize| match bytes[at] {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(invalid("bool")),
+        };
         let kind = match bytes[64] {
             0 => AccountKind::PoolVault,
             1 => AccountKind::Venue,
             _ => return Err(invalid("AccountKind")),
-        };
-        let enabled = match bytes[66] {
-            0 => false,
-            1 => true,
-            _ => return Err(invalid("bool")),
         };
         Ok(Self {
             token_account: key(0),
             pool: key(32),
             kind,
             priority: bytes[65],
-            enabled,
+            enabled: flag(66)?,
             reserve_floor: u64::from_le_bytes(bytes[67..75].try_into().expect("8 bytes")),
+            returns_allowed: flag(75)?,
         })
     }
 }
@@ -75,27 +123,33 @@ impl AnchorDeserialize for FundingSource {
 pub struct AutomationSettings {
     /// Seconds between two automatic movements.
     pub cooldown_seconds: u32,
-    /// Length of the rate-limit period.
+    /// Length of the rolling rate-limit window.
     pub period_seconds: u32,
-    /// What automation may move per period.
+    /// What automation may move in any window of `period_seconds`.
     pub period_cap: u64,
-    /// Forecast top-ups are allowed below `min + band * (target - min)`.
+    /// Automatic top-ups are allowed below `min + band * (target - min)`.
     pub forecast_band_bps: u16,
+}
+
+impl From<AutomationSettings> for AutomationLimits {
+    fn from(settings: AutomationSettings) -> Self {
+        Self {
+            cooldown_seconds: settings.cooldown_seconds,
+            period_seconds: settings.period_seconds,
+            period_cap: settings.period_cap,
+            forecast_band_bps: settings.forecast_band_bps,
+        }
+    }
 }
 
 impl AutomationSettings {
     pub fn validate(&self) -> Result<()> {
-        require!(self.cooldown_seconds <= MAX_COOLDOWN_SECONDS, TreasuryError::InvalidCooldown);
-        require!(
-            self.period_seconds >= 1 && self.period_seconds <= MAX_PERIOD_SECONDS && self.period_cap > 0,
-            TreasuryError::InvalidRateLimit
-        );
-        policy(validate_bps(self.forecast_band_bps))
+        policy(AutomationLimits::from(*self).validate())
     }
 }
 
 /// One balance (a pool vault or a venue account, one mint) kept inside its band.
-/// Seeds: `["managed_balance", treasury, id (u32 LE)]`.
+/// Seeds: `["managed_balance", treasury, id (u32 LE)]`. Layout version 2.
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct ManagedBalance {
@@ -118,14 +172,18 @@ pub struct ManagedBalance {
     pub enabled: bool,
     pub mode: BalanceMode,
     pub automation: AutomationSettings,
-    /// Start of the current rate-limit period (unix seconds).
-    pub period_start: i64,
-    /// What automation moved in the current period.
-    pub moved_in_period: u64,
+    /// The highest transfer fee the authority accepts (Token-2022 transfer-fee mints):
+    /// the mint's fee at creation unless the authority set another. Movements refuse a
+    /// higher one.
+    pub accepted_transfer_fee: TransferFeeLimit,
+    /// What automation moved in the last `automation.period_seconds`.
+    pub moved: MovedWindow,
     /// Unix seconds of the last automatic movement (0 = never).
     pub last_automation_at: i64,
     pub last_automation_slot: u64,
-    /// Bumped on every change; cranks name the version they were built on.
+    /// Bumped on every change; cranks name the version they were built on. The high
+    /// 32 bits count the treasury's managed balances at creation, so a balance
+    /// re-created at a closed one's address never repeats its versions.
     pub config_version: u64,
     pub source_count: u8,
     /// Sorted by ascending priority; the first `source_count` are linked.
@@ -154,9 +212,8 @@ impl ManagedBalance {
     pub fn invariant(&self) -> Result<()> {
         policy(self.thresholds().validate())?;
         self.automation.validate()?;
-        if let BalanceMode::Ratio { ratio_bps, band_bps } = self.mode {
-            policy(validate_ratio(ratio_bps, band_bps))?;
-        }
+        policy(smart_treasury_policy::BalanceMode::from(self.mode).validate())?;
+        policy(smart_treasury_policy::validate_bps(self.accepted_transfer_fee.basis_points))?;
         require!(usize::from(self.source_count) <= MAX_SOURCES, TreasuryError::TooManySources);
         let sources = self.linked_sources();
         let priorities: Vec<u8> = sources.iter().map(|source| source.priority).collect();
@@ -172,37 +229,55 @@ impl ManagedBalance {
         Ok(())
     }
 
+    /// The low 32 bits count changes; they never wrap into the next balance's range.
     pub fn bump_config_version(&mut self) -> Result<()> {
-        self.config_version = self.config_version.checked_add(1).ok_or(TreasuryError::MathOverflow)?;
+        require!(self.config_version & u64::from(u32::MAX) != u64::from(u32::MAX), TreasuryError::MathOverflow);
+        self.config_version += 1;
         Ok(())
     }
 
-    /// Rejects a crank built on settings that have since changed.
+    /// Rejects a transaction built on settings that have since changed.
     pub fn check_config_version(&self, expected: u64) -> Result<()> {
         require_eq!(self.config_version, expected, TreasuryError::StaleConfigVersion);
         Ok(())
     }
 
-    /// Rolls the rate-limit period and checks the cooldown; returns what automation
-    /// may still move this period.
-    pub fn begin_automation(&mut self, now: i64) -> Result<u64> {
+    fn moved_window(&self) -> RollingWindow {
+        self.moved.into()
+    }
+
+    /// What automation moved in the rolling period ending at `now`.
+    pub fn moved_in_period(&self, now: i64) -> u64 {
+        self.moved_window().moved(now, self.automation.period_seconds)
+    }
+
+    /// Checks that automation may act at `now` (enabled, cooldown over) and returns
+    /// what it may still move in the rolling period.
+    pub fn begin_automation(&self, now: i64) -> Result<u64> {
         require!(self.enabled, TreasuryError::ManagedBalanceDisabled);
-        if self.last_automation_at != 0 {
-            let ready_at = self.last_automation_at.saturating_add(i64::from(self.automation.cooldown_seconds));
-            require!(now >= ready_at, TreasuryError::CooldownActive);
-        }
-        if now >= self.period_start.saturating_add(i64::from(self.automation.period_seconds)) {
-            self.period_start = now;
-            self.moved_in_period = 0;
-        }
-        Ok(self.automation.period_cap.saturating_sub(self.moved_in_period))
+        policy(check_cooldown(self.last_automation_at, self.automation.cooldown_seconds, now))?;
+        let settings = &self.automation;
+        Ok(self.moved_window().remaining(now, settings.period_seconds, settings.period_cap))
     }
 
     pub fn record_automation(&mut self, moved: u64, now: i64, slot: u64) -> Result<()> {
-        self.moved_in_period = self.moved_in_period.checked_add(moved).ok_or(TreasuryError::MathOverflow)?;
+        let mut window = self.moved_window();
+        policy(window.record(moved, now, self.automation.period_seconds))?;
+        self.moved = window.into();
         self.last_automation_at = now;
         self.last_automation_slot = slot;
         Ok(())
+    }
+
+    /// New automation settings at `now`: a new period length keeps what the old window
+    /// still counts.
+    pub fn set_automation(&mut self, automation: AutomationSettings, now: i64) {
+        let mut window = self.moved_window();
+        if automation.period_seconds != self.automation.period_seconds {
+            window.restart(now, self.automation.period_seconds, automation.period_seconds);
+        }
+        self.moved = window.into();
+        self.automation = automation;
     }
 
     /// Inserts a source keeping the list sorted by priority.
@@ -250,7 +325,15 @@ mod tests {
 
     fn source(kind: AccountKind, enabled: bool) -> FundingSource {
         let (token_account, pool) = (Pubkey::new_unique(), Pubkey::new_unique());
-        FundingSource { token_account, pool, kind, priority: 7, enabled, reserve_floor: u64::MAX - 3 }
+        FundingSource {
+            token_account,
+            pool,
+            kind,
+            priority: 7,
+            enabled,
+            reserve_floor: u64::MAX - 3,
+            returns_allowed: enabled,
+        }
     }
 
     #[test]
@@ -269,7 +352,7 @@ mod tests {
     #[test]
     fn funding_source_rejects_what_borsh_rejects() {
         let bytes = borsh::to_vec(&source(AccountKind::Venue, true)).unwrap();
-        for (at, value) in [(64, 2), (66, 2)] {
+        for (at, value) in [(64, 2), (66, 2), (75, 2)] {
             let mut bad = bytes.clone();
             bad[at] = value;
             assert!(FundingSource::deserialize(&mut &bad[..]).is_err(), "byte {at} = {value}");

@@ -1,8 +1,12 @@
-use crate::error::TreasuryError;
+use crate::{
+    error::{policy, TreasuryError},
+    state::MovedWindow,
+};
 use anchor_lang::prelude::*;
+use smart_treasury_policy::RollingWindow;
 
-/// A key allowed to pay out of one vault within a per-period limit: what drains a
-/// hot wallet in real life (customer withdrawals).
+/// A key allowed to pay out of one vault within a limit per rolling period: what drains
+/// a hot wallet in real life (customer withdrawals).
 /// Seeds: `["spender", vault, spender]`.
 #[account]
 #[derive(InitSpace, Debug)]
@@ -14,28 +18,37 @@ pub struct Spender {
     pub vault: Pubkey,
     pub spender: Pubkey,
     pub enabled: bool,
+    /// What may be paid out in any window of `period_seconds`.
     pub limit_per_period: u64,
     pub period_seconds: u32,
-    pub period_start: i64,
-    pub spent_in_period: u64,
+    /// What was paid out in the last period.
+    pub spent: MovedWindow,
     pub reserved: [u8; 32],
 }
 
 impl Spender {
-    /// Starts a new period when the current one has ended.
-    pub fn roll_period(&mut self, now: i64) {
-        if now >= self.period_start.saturating_add(i64::from(self.period_seconds)) {
-            self.period_start = now;
-            self.spent_in_period = 0;
-        }
+    /// What counts against the limit at `now`.
+    pub fn spent_in_period(&self, now: i64) -> u64 {
+        RollingWindow::from(self.spent).moved(now, self.period_seconds)
     }
 
     pub fn record_spend(&mut self, amount: u64, now: i64) -> Result<()> {
         require!(self.enabled, TreasuryError::SpenderDisabled);
-        self.roll_period(now);
-        let spent = self.spent_in_period.checked_add(amount).ok_or(TreasuryError::MathOverflow)?;
-        require!(spent <= self.limit_per_period, TreasuryError::SpendLimitExceeded);
-        self.spent_in_period = spent;
+        let mut window = RollingWindow::from(self.spent);
+        let remaining = window.remaining(now, self.period_seconds, self.limit_per_period);
+        require!(amount <= remaining, TreasuryError::SpendLimitExceeded);
+        policy(window.record(amount, now, self.period_seconds))?;
+        self.spent = window.into();
         Ok(())
+    }
+
+    /// A new period length: what the old window still counts stays counted.
+    pub fn set_period(&mut self, period_seconds: u32, now: i64) {
+        if period_seconds != self.period_seconds {
+            let mut window = RollingWindow::from(self.spent);
+            window.restart(now, self.period_seconds, period_seconds);
+            self.spent = window.into();
+            self.period_seconds = period_seconds;
+        }
     }
 }

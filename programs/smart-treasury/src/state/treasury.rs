@@ -1,4 +1,7 @@
-use crate::constants::{MAX_KEEPERS, TREASURY_SEED};
+use crate::{
+    constants::{MAX_KEEPERS, TREASURY_SEED},
+    error::TreasuryError,
+};
 use anchor_lang::prelude::*;
 
 /// Who may send crank transactions.
@@ -32,7 +35,11 @@ pub struct Treasury {
     pub keepers: [Pubkey; MAX_KEEPERS],
     /// Bumped on every treasury-level change.
     pub config_version: u64,
-    pub reserved: [u8; 64],
+    /// Managed balances ever created: each one's config versions start from this
+    /// count, so a balance re-created at a closed one's address never repeats them.
+    /// Taken from the reserved bytes (zero before), so the layout stays version 1.
+    pub managed_balances_created: u64,
+    pub reserved: [u8; 56],
 }
 
 impl Treasury {
@@ -52,7 +59,22 @@ impl Treasury {
     }
 
     pub fn bump_config_version(&mut self) -> Result<()> {
-        self.config_version = self.config_version.checked_add(1).ok_or(crate::error::TreasuryError::MathOverflow)?;
+        self.config_version = self.config_version.checked_add(1).ok_or(TreasuryError::MathOverflow)?;
         Ok(())
+    }
+
+    /// Rejects an authority change built on treasury settings that have since changed.
+    pub fn check_config_version(&self, expected: u64) -> Result<()> {
+        require_eq!(self.config_version, expected, TreasuryError::StaleTreasuryConfig);
+        Ok(())
+    }
+
+    /// Counts a new managed balance and returns its first config version: the count in
+    /// the high 32 bits, 1 in the low ones (`ManagedBalance::bump_config_version`).
+    pub fn next_managed_balance_version(&mut self) -> Result<u64> {
+        let created = self.managed_balances_created.checked_add(1).ok_or(TreasuryError::MathOverflow)?;
+        require!(created < 1 << 32, TreasuryError::MathOverflow);
+        self.managed_balances_created = created;
+        Ok(created << 32 | 1)
     }
 }

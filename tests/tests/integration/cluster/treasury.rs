@@ -10,7 +10,7 @@ use anchor_lang::prelude::Pubkey;
 use futures_util::StreamExt;
 use smart_treasury::{
     events::{MovementReason, ToppedUp},
-    instructions::{CrankReason, CreateManagedBalanceArgs, CreateTreasuryArgs, LinkSourceArgs},
+    instructions::{CreateManagedBalanceArgs, CreateTreasuryArgs, LinkSourceArgs},
     state::{AutomationSettings, BalanceMode, CrankAccess, ManagedBalance, Pool, Treasury},
 };
 use smart_treasury_tests::{events_of, ix, RawEvent};
@@ -106,7 +106,7 @@ async fn a_keeper_tops_up_a_managed_balance_through_anchor_client() {
     )
     .await
     .expect("create_managed_balance");
-    let link = LinkSourceArgs { priority: 1, reserve_floor: 0, enabled: true };
+    let link = LinkSourceArgs { priority: 1, reserve_floor: 0, enabled: true, returns_allowed: false };
     send(ix::link_source(a, treasury, managed_balance, reserve_vault, reserve_pool, link), &authority)
         .await
         .expect("link_source");
@@ -137,13 +137,7 @@ async fn a_keeper_tops_up_a_managed_balance_through_anchor_client() {
         mint,
         token_program: SPL_TOKEN,
     };
-    let crank = ix::top_up(
-        keeper.pubkey(),
-        accounts,
-        CrankReason::Threshold,
-        balance.config_version,
-        &[(reserve_vault, reserve_pool)],
-    );
+    let crank = ix::top_up(keeper.pubkey(), accounts, balance.config_version, &[(reserve_vault, reserve_pool)]);
     let signature = send(crank, &keeper).await.expect("top_up");
 
     let update = tokio::time::timeout(Duration::from_secs(10), hot_updates.next()).await.expect("notified").unwrap();
@@ -191,13 +185,7 @@ async fn a_keeper_tops_up_a_managed_balance_through_anchor_client() {
     assert_eq!(amount_of(&after, reserve_pool), Some((RESERVE - TARGET).to_string()));
 
     // A second crank right away is refused by the cooldown; the RPC says why.
-    let again = ix::top_up(
-        keeper.pubkey(),
-        accounts,
-        CrankReason::Threshold,
-        balance.config_version,
-        &[(reserve_vault, reserve_pool)],
-    );
+    let again = ix::top_up(keeper.pubkey(), accounts, balance.config_version, &[(reserve_vault, reserve_pool)]);
     let err = send(again, &keeper).await.expect_err("nothing to top up");
     assert!(err.to_string().contains("custom program error"), "{err}");
     drop(hot_updates);

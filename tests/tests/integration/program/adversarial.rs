@@ -6,11 +6,10 @@ use anchor_lang::error::ErrorCode;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::{instruction::Instruction, system_instruction};
 use anchor_spl::associated_token::get_associated_token_address_with_program_id;
-use anchor_spl::token_2022::spl_token_2022;
 use smart_treasury::{
     constants::POOL_SEED,
     error::TreasuryError,
-    instructions::{CrankReason, CreateManagedBalanceArgs, CreateTreasuryArgs, LinkSourceArgs},
+    instructions::{CreateManagedBalanceArgs, CreateTreasuryArgs, LinkSourceArgs},
     state::{AccountKind, BalanceMode, CrankAccess, ManagedBalance},
 };
 use smart_treasury_tests::{ix, *};
@@ -35,7 +34,7 @@ fn unsigned(mut ix: Instruction, key: Pubkey) -> Instruction {
 /// An honest threshold top-up of the fixture's managed balance naming `sources`.
 async fn top_up_ix(fx: &mut Fixture, sources: &[(Pubkey, Pubkey)]) -> Instruction {
     let version = fx.config_version().await;
-    ix::top_up(fx.keeper.pubkey(), fx.balance_accounts(), CrankReason::Threshold, version, sources)
+    ix::top_up(fx.keeper.pubkey(), fx.balance_accounts(), version, sources)
 }
 
 async fn as_keeper(fx: &mut Fixture, ix: Instruction) -> Result<Outcome, Failure> {
@@ -131,8 +130,9 @@ async fn a_system_account_is_refused_as_a_destination_or_a_vault() {
     let before = fx.snapshot().await;
     let sources = fx.sources();
     let wallet = fx.keeper.pubkey();
+    // The destination is compared with the stored one before anything reads it.
     let ix = substitute(top_up_ix(&mut fx, &sources).await, fx.hot_vault, wallet);
-    assert_anchor_error(as_keeper(&mut fx, ix).await, ErrorCode::AccountOwnedByWrongProgram);
+    assert_treasury_error(as_keeper(&mut fx, ix).await, TreasuryError::WrongDestination);
 
     let ix = substitute(withdraw_hot(&fx, 1), fx.hot_vault, wallet);
     assert_anchor_error(fx.as_authority(ix).await, ErrorCode::AccountOwnedByWrongProgram);
@@ -145,7 +145,7 @@ async fn link_source_refuses_a_system_account_and_a_token_account_of_another_min
     let before = fx.rt.account_data(fx.managed_balance).await;
     let (a, treasury, managed, pool) = (fx.authority.pubkey(), fx.treasury, fx.managed_balance, fx.reserve_pool);
     let link = |source| {
-        let args = LinkSourceArgs { priority: 9, reserve_floor: 0, enabled: true };
+        let args = LinkSourceArgs { priority: 9, reserve_floor: 0, enabled: true, returns_allowed: false };
         ix::link_source(a, treasury, managed, source, pool, args)
     };
     assert_treasury_error(fx.as_authority(link(fx.keeper.pubkey())).await, TreasuryError::NotATokenAccount);
@@ -170,26 +170,6 @@ async fn top_up_refuses_a_foreign_mint_account_in_a_source_slot() {
     assert_eq!(fx.balance(foreign).await, RESERVE_FUNDS);
 }
 
-#[tokio::test]
-async fn a_linked_venue_closed_and_refunded_as_a_system_account_is_not_a_token_account() {
-    let mut fx = below_min().await;
-    let owner = fx.venue_owner.insecure_clone();
-    fx.rt.transfer_tokens(fx.venue, fx.sink, &owner, VENUE_FUNDS).await;
-    let close =
-        spl_token_2022::instruction::close_account(&fx.token_program, &fx.venue, &owner.pubkey(), &owner.pubkey(), &[])
-            .expect("close");
-    let payer = fx.rt.payer().pubkey();
-    // Same address, now a system account: the stored link's key still matches.
-    fx.rt.ok(&[close, system_instruction::transfer(&payer, &fx.venue, 1_000_000)], &[&owner]).await;
-    assert_eq!(fx.rt.owner_of(fx.venue).await, anchor_lang::system_program::ID);
-
-    let before =
-        [fx.balance(fx.hot_vault).await, fx.balance(fx.reserve_vault).await, fx.balance(fx.backup_vault).await];
-    assert_treasury_error(fx.top_up(CrankReason::Threshold).await, TreasuryError::NotATokenAccount);
-    let after = [fx.balance(fx.hot_vault).await, fx.balance(fx.reserve_vault).await, fx.balance(fx.backup_vault).await];
-    assert_eq!(after, before);
-}
-
 // 3. Account substitution.
 
 #[tokio::test]
@@ -210,7 +190,7 @@ async fn another_treasurys_pool_and_vault_cannot_fund_this_managed_balance() {
     let mut fx = below_min().await;
     let other = other_treasury(&mut fx).await;
     let managed_before = fx.rt.account_data(fx.managed_balance).await;
-    let args = LinkSourceArgs { priority: 9, reserve_floor: 0, enabled: true };
+    let args = LinkSourceArgs { priority: 9, reserve_floor: 0, enabled: true, returns_allowed: false };
     let link = ix::link_source(fx.authority.pubkey(), fx.treasury, fx.managed_balance, other.vault, other.pool, args);
     // The pool's seeds are checked against this treasury before its `treasury` field.
     assert_anchor_error(fx.as_authority(link).await, ErrorCode::ConstraintSeeds);
@@ -332,7 +312,7 @@ async fn create_pool_and_create_managed_balance_cannot_reinitialise_existing_acc
 async fn link_source_refuses_the_destination_itself() {
     let mut fx = Fixture::new().await;
     let before = fx.rt.account_data(fx.managed_balance).await;
-    let args = LinkSourceArgs { priority: 9, reserve_floor: 0, enabled: true };
+    let args = LinkSourceArgs { priority: 9, reserve_floor: 0, enabled: true, returns_allowed: false };
     let ix = ix::link_source(fx.authority.pubkey(), fx.treasury, fx.managed_balance, fx.hot_vault, fx.hot_pool, args);
     assert_treasury_error(fx.as_authority(ix).await, TreasuryError::SourceIsDestination);
     assert_eq!(fx.rt.account_data(fx.managed_balance).await, before);
@@ -344,7 +324,9 @@ async fn sweep_refuses_the_destination_as_its_own_source() {
     fx.fill_hot_to(MAX + 1).await;
     let before = fx.snapshot().await;
     let version = fx.config_version().await;
-    let ix = ix::sweep_excess(fx.keeper.pubkey(), fx.balance_accounts(), fx.hot_vault, version);
+    let mut sources = fx.sources();
+    sources[0] = (fx.hot_vault, fx.hot_pool);
+    let ix = ix::sweep_excess(fx.keeper.pubkey(), fx.balance_accounts(), version, &sources);
     assert_treasury_error(as_keeper(&mut fx, ix).await, TreasuryError::WrongSourceAccounts);
     assert_eq!(fx.snapshot().await, before);
 }
@@ -424,7 +406,7 @@ async fn the_reserve_vault_linked_under_the_hot_pool_gives_nothing() {
     for (source, _) in fx.sources() {
         fx.as_authority(ix::unlink_source(a, fx.treasury, fx.managed_balance, source)).await.expect("unlink");
     }
-    let args = LinkSourceArgs { priority: 1, reserve_floor: 0, enabled: true };
+    let args = LinkSourceArgs { priority: 1, reserve_floor: 0, enabled: true, returns_allowed: false };
     let link = ix::link_source(a, fx.treasury, fx.managed_balance, fx.reserve_vault, fx.hot_pool, args);
     fx.as_authority(link).await.expect("link");
     let managed: ManagedBalance = fx.managed().await;
@@ -433,7 +415,7 @@ async fn the_reserve_vault_linked_under_the_hot_pool_gives_nothing() {
     assert_eq!((source.token_account, source.pool, source.kind), (fx.reserve_vault, fx.hot_pool, AccountKind::Venue));
 
     let before = fx.snapshot().await;
-    assert_treasury_error(fx.top_up(CrankReason::Threshold).await, TreasuryError::NoFundsAvailable);
+    assert_treasury_error(fx.top_up().await, TreasuryError::NoFundsAvailable);
     assert_eq!(fx.snapshot().await, before);
 }
 

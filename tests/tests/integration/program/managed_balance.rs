@@ -1,10 +1,15 @@
 use anchor_lang::{error::ErrorCode, prelude::Pubkey, solana_program::instruction::Instruction};
 use smart_treasury::{
-    constants::{MANAGED_BALANCE_SEED, MAX_COOLDOWN_SECONDS, MAX_PERIOD_SECONDS, MAX_SOURCES},
+    constants::{
+        MANAGED_BALANCE_LAYOUT_VERSION, MANAGED_BALANCE_SEED, MAX_COOLDOWN_SECONDS, MAX_PERIOD_SECONDS, MAX_SOURCES,
+    },
     error::TreasuryError,
     events::{ManagedBalanceChange, ManagedBalanceChanged},
     instructions::{CreateManagedBalanceArgs, LinkSourceArgs, UpdateSourceArgs},
-    state::{decode_name, AccountKind, AutomationSettings, BalanceMode, FundingSource, ManagedBalance},
+    state::{
+        decode_name, AccountKind, AutomationSettings, BalanceMode, FundingSource, ManagedBalance, MovedWindow,
+        TransferFeeLimit, Treasury,
+    },
 };
 use smart_treasury_tests::{ix, *};
 use solana_keypair::Keypair;
@@ -13,7 +18,7 @@ use solana_signer::Signer;
 const NEW_ID: u32 = 2;
 
 fn link_args(priority: u8) -> LinkSourceArgs {
-    LinkSourceArgs { priority, reserve_floor: 0, enabled: true }
+    LinkSourceArgs { priority, reserve_floor: 0, enabled: true, returns_allowed: false }
 }
 
 /// Creates a managed balance on `destination` (signed for by `pool`) from `args`.
@@ -97,7 +102,7 @@ fn update_settings(fx: &Fixture, mode: BalanceMode, automation: AutomationSettin
 }
 
 fn update_source(fx: &Fixture, token_account: Pubkey, priority: u8, reserve_floor: u64) -> Instruction {
-    let args = UpdateSourceArgs { token_account, priority, reserve_floor, enabled: true };
+    let args = UpdateSourceArgs { token_account, priority, reserve_floor, enabled: true, returns_allowed: false };
     ix::update_source(fx.authority.pubkey(), fx.treasury, fx.managed_balance, args)
 }
 
@@ -136,7 +141,7 @@ async fn create_managed_balance_stores_every_field_and_emits_created() {
         &smart_treasury::ID,
     );
     let stored: ManagedBalance = fx.rt.anchor_account(address).await;
-    assert_eq!((stored.layout_version, stored.bump), (1, bump));
+    assert_eq!((stored.layout_version, stored.bump), (MANAGED_BALANCE_LAYOUT_VERSION, bump));
     assert_eq!((stored.treasury, stored.id), (fx.treasury, NEW_ID));
     assert_eq!(decode_name(&stored.name), "backup float");
     assert_eq!((stored.mint, stored.token_program, stored.decimals), (fx.mint, fx.token_program, 6));
@@ -147,14 +152,17 @@ async fn create_managed_balance_stores_every_field_and_emits_created() {
     assert_eq!((stored.min, stored.target, stored.max), (2_000_000, 3_000_000, 4_000_000));
     assert!(!stored.enabled);
     assert_eq!((stored.mode, stored.automation), (BalanceMode::Threshold, automation));
-    assert_eq!(
-        (stored.period_start, stored.moved_in_period, stored.last_automation_at, stored.last_automation_slot),
-        (0, 0, 0, 0)
-    );
-    assert_eq!((stored.config_version, stored.source_count), (1, 0));
+    assert_eq!((stored.moved, stored.last_automation_at, stored.last_automation_slot), (MovedWindow::default(), 0, 0));
+    // An SPL Token mint charges no transfer fee: that is what the balance accepts.
+    assert_eq!(stored.accepted_transfer_fee, TransferFeeLimit::default());
+    // The treasury's second managed balance: its versions start at 2 << 32.
+    let treasury: Treasury = fx.rt.anchor_account(fx.treasury).await;
+    assert_eq!(treasury.managed_balances_created, 2);
+    let first_version = 2 << 32 | 1;
+    assert_eq!((stored.config_version, stored.source_count), (first_version, 0));
     assert!(stored.sources.iter().all(|source| *source == FundingSource::default()));
     let event: ManagedBalanceChanged = one_event(&outcome.events);
-    assert_eq!((event.treasury, event.managed_balance, event.config_version), (fx.treasury, address, 1));
+    assert_eq!((event.treasury, event.managed_balance, event.config_version), (fx.treasury, address, first_version));
     assert_eq!(
         event.change,
         ManagedBalanceChange::Created {
@@ -376,7 +384,7 @@ async fn link_source_records_a_pool_vault_and_a_venue() {
         &fx.token_program,
     );
 
-    let args = LinkSourceArgs { priority: 5, reserve_floor: 123, enabled: false };
+    let args = LinkSourceArgs { priority: 5, reserve_floor: 123, enabled: false, returns_allowed: false };
     let event =
         change(&mut fx, |fx| ix::link_source(a, fx.treasury, fx.managed_balance, extra_vault, extra_pool, args)).await;
     let expected = FundingSource {
@@ -386,6 +394,7 @@ async fn link_source_records_a_pool_vault_and_a_venue() {
         priority: 5,
         enabled: false,
         reserve_floor: 123,
+        returns_allowed: false,
     };
     assert_eq!(event.change, ManagedBalanceChange::SourceLinked { source: expected });
     let stored = fx.managed().await;
@@ -404,6 +413,7 @@ async fn link_source_records_a_pool_vault_and_a_venue() {
         priority: 4,
         enabled: true,
         reserve_floor: 0,
+        returns_allowed: false,
     };
     assert_eq!(event.change, ManagedBalanceChange::SourceLinked { source: expected_venue });
     let stored = fx.managed().await;

@@ -3,7 +3,10 @@
 
 mod adjust_balance;
 mod adversarial;
+mod config_version;
+mod dead_source;
 mod governance;
+mod logs;
 mod managed_balance;
 mod pool;
 mod rebalance_ratio;

@@ -143,6 +143,51 @@ async fn create_vault_refuses_a_non_transferable_mint() {
     refuses_mint_extension(MintExtension::NonTransferable, TreasuryError::MintNonTransferable).await;
 }
 
+/// A mint with a close authority could be closed (at zero supply) and re-created at the
+/// same address with a permanent delegate or a transfer hook. Before, it was accepted.
+#[tokio::test]
+async fn create_vault_refuses_a_mint_that_can_be_closed() {
+    let closeable = MintExtension::MintCloseAuthority { authority: Some(Pubkey::new_unique()) };
+    refuses_mint_extension(closeable, TreasuryError::MintCloseable).await;
+}
+
+#[tokio::test]
+async fn a_mint_whose_close_authority_is_gone_is_accepted() {
+    let mut fx = Fixture::new().await;
+    let extension = MintExtension::MintCloseAuthority { authority: None };
+    let (_, vault, result) = create_vault_for(&mut fx, TOKEN_2022, &[extension]).await;
+    result.expect("create vault");
+    assert_eq!(fx.rt.owner_of(vault).await, TOKEN_2022);
+}
+
+/// The associated token program is permissionless: anyone can create a pool's account
+/// for a mint first. Before, `create_vault` then failed for ever; now it adopts it.
+#[tokio::test]
+async fn create_vault_adopts_the_pools_account_someone_created_first() {
+    let mut fx = Fixture::new().await;
+    let pool = new_pool(&mut fx).await;
+    let mint = fx.rt.create_mint(SPL_TOKEN, 6, &[]).await;
+    let squatted = fx.rt.create_ata(mint, pool, SPL_TOKEN).await;
+    let payer = fx.rt.payer().pubkey();
+
+    let outcome = fx
+        .as_authority(ix::create_vault(payer, fx.authority.pubkey(), fx.treasury, pool, mint, SPL_TOKEN))
+        .await
+        .expect("create vault adopts the account");
+
+    let event: VaultCreated = one_event(&outcome.events);
+    assert_eq!((event.pool, event.vault, event.mint), (pool, squatted, mint));
+    let account = fx.rt.token_account(squatted).await;
+    assert_eq!((account.mint, account.owner, account.amount), (mint, pool, 0));
+    // It is the pool's vault like any other: the authority can use it.
+    let depositor = fx.rt.funded_keypair().await;
+    let from = fx.rt.create_token_account(mint, depositor.pubkey(), SPL_TOKEN).await;
+    fx.rt.mint_to(mint, from, 10).await;
+    let accounts = ix::VaultAccounts { treasury: fx.treasury, pool, vault: squatted, mint, token_program: SPL_TOKEN };
+    fx.rt.ok(&[ix::deposit(depositor.pubkey(), from, accounts, 10)], &[&depositor]).await;
+    fx.as_authority(ix::withdraw(fx.authority.pubkey(), from, accounts, 10)).await.expect("withdraw");
+}
+
 #[tokio::test]
 async fn transfer_fee_mint_is_accepted_and_deposits_record_what_arrived() {
     let mut fx = Fixture::new().await;

@@ -1,9 +1,10 @@
 use anchor_lang::{error::ErrorCode, prelude::Pubkey};
 use smart_treasury::{
+    constants::SPENDER_LAYOUT_VERSION,
     error::TreasuryError,
     events::{SpenderChanged, Spent},
     instructions::SpenderLimits,
-    state::Spender,
+    state::{MovedWindow, Spender},
 };
 use smart_treasury_tests::{ix, *};
 use solana_keypair::Keypair;
@@ -62,14 +63,13 @@ async fn add_spender_stores_its_limits_and_emits_spender_changed() {
 
     let address = ix::spender_pda(&fx.hot_vault, &spender.pubkey());
     let stored: Spender = fx.rt.anchor_account(address).await;
-    assert_eq!(stored.layout_version, 1);
+    assert_eq!(stored.layout_version, SPENDER_LAYOUT_VERSION);
     assert_eq!(
         (stored.treasury, stored.pool, stored.vault, stored.spender),
         (fx.treasury, fx.hot_pool, fx.hot_vault, spender.pubkey())
     );
     assert!(stored.enabled);
-    assert_eq!((stored.limit_per_period, stored.period_seconds, stored.spent_in_period), (LIMIT, PERIOD, 0));
-    assert_eq!(stored.period_start, fx.rt.clock().await.unix_timestamp);
+    assert_eq!((stored.limit_per_period, stored.period_seconds, stored.spent), (LIMIT, PERIOD, MovedWindow::default()));
     let event: SpenderChanged = one_event(&outcome.events);
     assert_eq!(
         (event.treasury, event.spender_account, event.vault, event.spender),
@@ -99,7 +99,7 @@ async fn spend_within_the_limit_pays_the_recipient() {
     assert_eq!((event.spent_in_period, event.limit_per_period), (400_000, LIMIT));
     assert_eq!((event.vault_before, event.vault_after), (vault_before, vault_before - 400_000));
     let stored: Spender = fx.rt.anchor_account(account).await;
-    assert_eq!(stored.spent_in_period, 400_000);
+    assert_eq!(stored.spent_in_period(fx.rt.clock().await.unix_timestamp), 400_000);
 }
 
 #[tokio::test]
@@ -119,7 +119,7 @@ async fn spend_beyond_what_is_left_this_period_is_refused() {
 }
 
 #[tokio::test]
-async fn spend_limit_resets_once_the_period_has_passed() {
+async fn spend_limit_frees_up_once_the_spend_leaves_the_rolling_period() {
     let mut fx = Fixture::new().await;
     let spender = Keypair::new();
     let account = add_hot_spender(&mut fx, &spender).await;
@@ -130,12 +130,29 @@ async fn spend_limit_resets_once_the_period_has_passed() {
     assert_treasury_error(spend(&mut fx, &spender, 1).await, TreasuryError::SpendLimitExceeded);
     assert_eq!(spend_state(&mut fx, account).await, before);
 
-    fx.rt.advance_time(1).await;
-    let outcome = spend(&mut fx, &spender, LIMIT).await.expect("spend in the new period");
+    // A spend is counted for one period plus at most one slice (an eighth of it).
+    fx.rt.advance_time(i64::from(PERIOD / 8) + 1).await;
+    let outcome = spend(&mut fx, &spender, LIMIT).await.expect("spend once the first has left the period");
     let event: Spent = one_event(&outcome.events);
     assert_eq!(event.spent_in_period, LIMIT);
-    let stored: Spender = fx.rt.anchor_account(account).await;
-    assert_eq!(stored.period_start, fx.rt.clock().await.unix_timestamp);
+}
+
+/// The limit holds for every window of one period. Before, it was per fixed period
+/// starting when the spender was added: the whole limit just before the period's end
+/// and again one second later paid out twice the limit within a second.
+#[tokio::test]
+async fn a_spender_cannot_pay_twice_its_limit_across_a_period_boundary() {
+    let mut fx = Fixture::new().await;
+    let spender = Keypair::new();
+    let account = add_hot_spender(&mut fx, &spender).await;
+    fx.rt.advance_time(i64::from(PERIOD) - 1).await;
+    spend(&mut fx, &spender, LIMIT).await.expect("the whole limit, at the end of the first period");
+
+    fx.rt.advance_time(1).await;
+    let before = spend_state(&mut fx, account).await;
+    assert_treasury_error(spend(&mut fx, &spender, LIMIT).await, TreasuryError::SpendLimitExceeded);
+    assert_treasury_error(spend(&mut fx, &spender, 1).await, TreasuryError::SpendLimitExceeded);
+    assert_eq!(spend_state(&mut fx, account).await, before);
 }
 
 #[tokio::test]

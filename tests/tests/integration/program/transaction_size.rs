@@ -1,9 +1,6 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_spl::associated_token::get_associated_token_address_with_program_id;
-use smart_treasury::{
-    events::ToppedUp,
-    instructions::{CrankReason, LinkSourceArgs},
-};
+use smart_treasury::{events::ToppedUp, instructions::LinkSourceArgs};
 use smart_treasury_tests::*;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -15,7 +12,7 @@ const PACKET_DATA_SIZE: usize = 1232;
 /// Wire size of a signed legacy transaction carrying `top_up` over `sources`, paid by
 /// `fee_payer` (the keeper itself, or a separate payer as in this harness).
 fn top_up_wire_size(fx: &Fixture, version: u64, sources: &[(Pubkey, Pubkey)], fee_payer: &Keypair) -> usize {
-    let ix = ix::top_up(fx.keeper.pubkey(), fx.balance_accounts(), CrankReason::Threshold, version, sources);
+    let ix = ix::top_up(fx.keeper.pubkey(), fx.balance_accounts(), version, sources);
     let mut signers = vec![fee_payer];
     if fee_payer.pubkey() != fx.keeper.pubkey() {
         signers.push(&fx.keeper);
@@ -47,7 +44,7 @@ async fn link_five_more_sources(fx: &mut Fixture, funds: [u64; 5]) -> Vec<(Pubke
                         fx.managed_balance,
                         vault,
                         pool,
-                        LinkSourceArgs { priority, reserve_floor: 0, enabled: true },
+                        LinkSourceArgs { priority, reserve_floor: 0, enabled: true, returns_allowed: false },
                     ),
                 ],
                 &[&authority],
@@ -95,7 +92,7 @@ async fn top_up_draws_across_all_eight_sources() {
     let sources = fx.enabled_sources().await;
     assert_eq!(sources.len(), 8);
 
-    let outcome = fx.top_up(CrankReason::Threshold).await.expect("8-source top-up lands");
+    let outcome = fx.top_up().await.expect("8-source top-up lands");
 
     println!("top_up across 8 sources: {} compute units", outcome.compute_units);
     assert_eq!(fx.balance(fx.hot_vault).await, TARGET);

@@ -6,7 +6,6 @@ use crate::{
 };
 use anchor_lang::prelude::*;
 
-#[event_cpi]
 #[derive(Accounts)]
 pub struct AcceptAuthority<'info> {
     pub new_authority: Signer<'info>,
@@ -16,6 +15,17 @@ pub struct AcceptAuthority<'info> {
         bump = treasury.bump,
     )]
     pub treasury: Box<Account<'info, Treasury>>,
+    /// The PDA that signs the program's event self-CPIs.
+    /// CHECK: compared by address: the account its seeds give, without re-deriving it.
+    #[cfg_attr(not(feature = "idl-build"), account(address = crate::EVENT_AUTHORITY))]
+    #[cfg_attr(
+        feature = "idl-build",
+        account(address = crate::EVENT_AUTHORITY, seeds = [crate::constants::EVENT_AUTHORITY_SEED], bump)
+    )]
+    pub event_authority: UncheckedAccount<'info>,
+    /// CHECK: this program, which the event self-CPI invokes.
+    #[account(address = crate::ID)]
+    pub program: UncheckedAccount<'info>,
 }
 
 pub fn accept_authority(ctx: Context<AcceptAuthority>) -> Result<()> {

@@ -1,5 +1,5 @@
 use crate::{
-    constants::{LAYOUT_VERSION, MAX_KEEPERS, TREASURY_SEED},
+    constants::{MAX_KEEPERS, TREASURY_LAYOUT_VERSION, TREASURY_SEED},
     error::TreasuryError,
     events::{emit_event, now, TreasuryChange, TreasuryChanged},
     instructions::create_program_account,
@@ -16,7 +16,6 @@ pub struct CreateTreasuryArgs {
     pub keepers: Vec<Pubkey>,
 }
 
-#[event_cpi]
 #[derive(Accounts)]
 pub struct CreateTreasury<'info> {
     #[account(mut)]
@@ -27,6 +26,17 @@ pub struct CreateTreasury<'info> {
     #[account(mut, seeds = [TREASURY_SEED, create_key.key().as_ref()], bump)]
     pub treasury: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
+    /// The PDA that signs the program's event self-CPIs.
+    /// CHECK: compared by address: the account its seeds give, without re-deriving it.
+    #[cfg_attr(not(feature = "idl-build"), account(address = crate::EVENT_AUTHORITY))]
+    #[cfg_attr(
+        feature = "idl-build",
+        account(address = crate::EVENT_AUTHORITY, seeds = [crate::constants::EVENT_AUTHORITY_SEED], bump)
+    )]
+    pub event_authority: UncheckedAccount<'info>,
+    /// CHECK: this program, which the event self-CPI invokes.
+    #[account(address = crate::ID)]
+    pub program: UncheckedAccount<'info>,
 }
 
 /// Copies a keeper list into the fixed array, refusing duplicates and overflow.
@@ -43,7 +53,7 @@ pub fn store_keepers(treasury: &mut Treasury, keepers: &[Pubkey]) -> Result<()> 
 
 pub fn create_treasury(ctx: Context<CreateTreasury>, args: CreateTreasuryArgs) -> Result<()> {
     let mut treasury = Treasury {
-        layout_version: LAYOUT_VERSION,
+        layout_version: TREASURY_LAYOUT_VERSION,
         bump: ctx.bumps.treasury,
         create_key: ctx.accounts.create_key.key(),
         authority: args.authority,
@@ -54,7 +64,8 @@ pub fn create_treasury(ctx: Context<CreateTreasury>, args: CreateTreasuryArgs) -
         keeper_count: 0,
         keepers: [Pubkey::default(); MAX_KEEPERS],
         config_version: 1,
-        reserved: [0; 64],
+        managed_balances_created: 0,
+        reserved: [0; 56],
     };
     store_keepers(&mut treasury, &args.keepers)?;
     let accounts = &ctx.accounts;

@@ -2,17 +2,16 @@ use super::{execute_top_up, TopUpAccounts};
 use crate::{
     constants::{MANAGED_BALANCE_SEED, TREASURY_SEED},
     error::TreasuryError,
-    events::now,
+    events::clock,
     state::{ManagedBalance, Treasury},
 };
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::TokenInterface;
 use smart_treasury_policy::TopUpReason;
 
 /// The authority's manual top-up ("balance adjustment"): any amount, drawn in priority
 /// order, capped at `max`. Not rate-limited, and allowed while paused or disabled.
 /// Remaining accounts as for `top_up`.
-#[event_cpi]
 #[derive(Accounts)]
 pub struct AdjustBalance<'info> {
     pub authority: Signer<'info>,
@@ -31,15 +30,29 @@ pub struct AdjustBalance<'info> {
         bump = managed_balance.bump,
     )]
     pub managed_balance: Box<Account<'info, ManagedBalance>>,
+    /// CHECK: equal to the stored destination (has_one); read as a token account.
     #[account(mut)]
-    pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    pub destination: UncheckedAccount<'info>,
+    /// CHECK: equal to the stored mint (has_one); the token program checks it against
+    /// the accounts and the decimals on every transfer.
+    pub mint: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
+    /// The PDA that signs the program's event self-CPIs.
+    /// CHECK: compared by address: the account its seeds give, without re-deriving it.
+    #[cfg_attr(not(feature = "idl-build"), account(address = crate::EVENT_AUTHORITY))]
+    #[cfg_attr(
+        feature = "idl-build",
+        account(address = crate::EVENT_AUTHORITY, seeds = [crate::constants::EVENT_AUTHORITY_SEED], bump)
+    )]
+    pub event_authority: UncheckedAccount<'info>,
+    /// CHECK: this program, which the event self-CPI invokes.
+    #[account(address = crate::ID)]
+    pub program: UncheckedAccount<'info>,
 }
 
 pub fn adjust_balance<'info>(ctx: Context<'info, AdjustBalance<'info>>, amount: u64) -> Result<()> {
     let accounts = &*ctx.accounts;
-    let (slot, unix_timestamp) = now()?;
+    let now = clock()?;
     execute_top_up(
         &TopUpAccounts {
             managed_balance: accounts.managed_balance.key(),
@@ -52,8 +65,7 @@ pub fn adjust_balance<'info>(ctx: Context<'info, AdjustBalance<'info>>, amount: 
         &accounts.managed_balance,
         TopUpReason::Manual { amount },
         None,
-        slot,
-        unix_timestamp,
+        now,
     )?;
     Ok(())
 }

@@ -1,18 +1,19 @@
-use super::{authorize_crank, LoadedSource};
+use super::{authorize_crank, load_enabled_sources};
 use crate::{
     constants::{MANAGED_BALANCE_SEED, TREASURY_SEED},
     error::{policy, TreasuryError},
-    events::{emit_event, now, RatioRebalanced},
+    events::{clock, emit_event, RatioRebalanced},
     state::{BalanceMode, ManagedBalance, Pool, Treasury},
     token::{TokenAccountView, TokenMover},
 };
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenInterface};
-use smart_treasury_policy::{plan_ratio_rebalance, RatioMove, RatioRequest};
+use anchor_spl::token_interface::TokenInterface;
+use smart_treasury_policy::{plan_ratio_rebalance, ratio_counterpart, RatioMove, RatioRequest};
 
 /// Moves a ratio-mode balance back to its target share of the combined total with its
-/// counterpart (the first enabled funding source) once it drifts past the band.
-#[event_cpi]
+/// counterpart (the first live enabled funding source) once it drifts past the band.
+/// Pushes go to the counterpart only when it may take returned funds. Remaining
+/// accounts as for `top_up`: a prefix reaching the counterpart is enough.
 #[derive(Accounts)]
 pub struct RebalanceRatio<'info> {
     pub keeper: Signer<'info>,
@@ -37,33 +38,42 @@ pub struct RebalanceRatio<'info> {
     pub destination: UncheckedAccount<'info>,
     /// Signs moves out of the destination.
     pub destination_pool: Box<Account<'info, Pool>>,
-    /// CHECK: compared with the stored counterpart link; read as a token account.
-    #[account(mut)]
-    pub counterpart: UncheckedAccount<'info>,
-    /// CHECK: compared with the stored counterpart link; read as a `Pool`.
-    pub counterpart_pool: UncheckedAccount<'info>,
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: equal to the stored mint (has_one); the token program checks it against
+    /// the accounts and the decimals on every transfer.
+    pub mint: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
+    /// The PDA that signs the program's event self-CPIs.
+    /// CHECK: compared by address: the account its seeds give, without re-deriving it.
+    #[cfg_attr(not(feature = "idl-build"), account(address = crate::EVENT_AUTHORITY))]
+    #[cfg_attr(
+        feature = "idl-build",
+        account(address = crate::EVENT_AUTHORITY, seeds = [crate::constants::EVENT_AUTHORITY_SEED], bump)
+    )]
+    pub event_authority: UncheckedAccount<'info>,
+    /// CHECK: this program, which the event self-CPI invokes.
+    #[account(address = crate::ID)]
+    pub program: UncheckedAccount<'info>,
 }
 
-pub fn rebalance_ratio(ctx: Context<RebalanceRatio>, expected_config_version: u64) -> Result<()> {
+pub fn rebalance_ratio<'info>(ctx: Context<'info, RebalanceRatio<'info>>, expected_config_version: u64) -> Result<()> {
     let accounts = &mut *ctx.accounts;
     let managed = &mut accounts.managed_balance;
     authorize_crank(&accounts.treasury, accounts.keeper.key, managed, expected_config_version)?;
     let BalanceMode::Ratio { ratio_bps, band_bps } = managed.mode else {
         return err!(TreasuryError::WrongMode);
     };
-    let (slot, unix_timestamp) = now()?;
-    let automation_remaining = managed.begin_automation(unix_timestamp)?;
+    let now = clock()?;
+    let automation_remaining = managed.begin_automation(now.unix_timestamp)?;
 
-    let counterpart_link = *managed.enabled_sources().next().ok_or(TreasuryError::NoCounterpart)?;
-    let counterpart_info = accounts.counterpart.to_account_info();
-    let counterpart_pool_info = accounts.counterpart_pool.to_account_info();
-    let counterpart = LoadedSource::load(&counterpart_link, managed, &counterpart_info, &counterpart_pool_info)?;
+    let passed = load_enabled_sources(managed, ctx.remaining_accounts)?;
+    let states = passed.states();
+    let counterpart = &passed.sources[ratio_counterpart(&states).map_err(|error| passed.refusal(error))?];
     let destination_info = accounts.destination.to_account_info();
     let local = TokenAccountView::load(&destination_info, &managed.token_program, &managed.mint)?;
+    let pool = &accounts.destination_pool;
     let planned = policy(plan_ratio_rebalance(&RatioRequest {
         local: local.amount,
+        local_allowance: local.allowance_for(&pool.key()),
         counterpart: counterpart.state,
         ratio_bps,
         band_bps,
@@ -71,33 +81,24 @@ pub fn rebalance_ratio(ctx: Context<RebalanceRatio>, expected_config_version: u6
         automation_remaining,
     }))?;
 
-    let mover = TokenMover {
-        token_program: &accounts.token_program.to_account_info(),
-        mint: &accounts.mint.to_account_info(),
-        decimals: managed.decimals,
-    };
+    let mint = accounts.mint.to_account_info();
+    let token_program = accounts.token_program.to_account_info();
+    let mover = TokenMover::for_managed(&token_program, &mint, managed, now.epoch)?;
     let (to_local, moved) = match planned {
-        RatioMove::ToLocal(amount) => (true, counterpart.pull(&mover, &destination_info, amount)?),
+        RatioMove::ToLocal(amount) => (true, counterpart.pull(&mover, &destination_info, amount, &managed.treasury)?),
         RatioMove::ToCounterpart(amount) => {
-            let pool = &accounts.destination_pool;
-            let amount = match local.allowance_for(&pool.key()) {
-                None => amount,
-                Some(allowance) => amount.min(allowance),
-            };
-            require!(amount > 0, TreasuryError::DestinationNotSignable);
             let id_bytes = pool.pool_id.to_le_bytes();
-            let pool_info = pool.to_account_info();
             let moved = mover.transfer(
                 &destination_info,
-                &counterpart_info,
-                &pool_info,
+                counterpart.token_account,
+                &pool.to_account_info(),
                 amount,
                 &[&pool.signer_seeds(&id_bytes)],
             )?;
             (false, moved)
         }
     };
-    managed.record_automation(moved.sent, unix_timestamp, slot)?;
+    managed.record_automation(moved.sent, now.unix_timestamp, now.slot)?;
     let (local_after, counterpart_after) =
         if to_local { (moved.to_after, moved.from_after) } else { (moved.from_after, moved.to_after) };
     emit_event(
@@ -105,7 +106,7 @@ pub fn rebalance_ratio(ctx: Context<RebalanceRatio>, expected_config_version: u6
         &RatioRebalanced {
             treasury: managed.treasury,
             managed_balance: managed.key(),
-            counterpart: counterpart_link.token_account,
+            counterpart: counterpart.config.token_account,
             to_local,
             sent: moved.sent,
             received: moved.received,
@@ -114,8 +115,8 @@ pub fn rebalance_ratio(ctx: Context<RebalanceRatio>, expected_config_version: u6
             counterpart_before: counterpart.state.balance,
             counterpart_after,
             config_version: managed.config_version,
-            slot,
-            unix_timestamp,
+            slot: now.slot,
+            unix_timestamp: now.unix_timestamp,
         },
     )
 }

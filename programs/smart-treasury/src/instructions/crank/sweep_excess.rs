@@ -1,18 +1,19 @@
-use super::authorize_crank;
+use super::{authorize_crank, load_enabled_sources};
 use crate::{
     constants::{MANAGED_BALANCE_SEED, TREASURY_SEED},
-    error::{policy, TreasuryError},
-    events::{emit_event, now, ExcessSwept},
+    error::TreasuryError,
+    events::{clock, emit_event, ExcessSwept},
     state::{BalanceMode, ManagedBalance, Pool, Treasury},
     token::{TokenAccountView, TokenMover},
 };
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenInterface};
-use smart_treasury_policy::{plan_sweep, SourceState, SweepRequest};
+use anchor_spl::token_interface::TokenInterface;
+use smart_treasury_policy::{plan_sweep, SweepRequest};
 
-/// Returns the excess above `target` to the first enabled funding source once the
-/// balance is above `max`.
-#[event_cpi]
+/// Returns the excess above `target` once the balance is above `max`, into the first
+/// enabled source that may take it: a pool vault, or a venue the authority allowed
+/// (never into a third party's account by default). Remaining accounts as for
+/// `top_up`: a prefix reaching that source is enough.
 #[derive(Accounts)]
 pub struct SweepExcess<'info> {
     pub keeper: Signer<'info>,
@@ -37,82 +38,72 @@ pub struct SweepExcess<'info> {
     pub destination: UncheckedAccount<'info>,
     /// Signs the move out of the destination.
     pub destination_pool: Box<Account<'info, Pool>>,
-    /// The first enabled funding source.
-    /// CHECK: compared with the stored link; read as a token account.
-    #[account(mut)]
-    pub source: UncheckedAccount<'info>,
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: equal to the stored mint (has_one); the token program checks it against
+    /// the accounts and the decimals on every transfer.
+    pub mint: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
+    /// The PDA that signs the program's event self-CPIs.
+    /// CHECK: compared by address: the account its seeds give, without re-deriving it.
+    #[cfg_attr(not(feature = "idl-build"), account(address = crate::EVENT_AUTHORITY))]
+    #[cfg_attr(
+        feature = "idl-build",
+        account(address = crate::EVENT_AUTHORITY, seeds = [crate::constants::EVENT_AUTHORITY_SEED], bump)
+    )]
+    pub event_authority: UncheckedAccount<'info>,
+    /// CHECK: this program, which the event self-CPI invokes.
+    #[account(address = crate::ID)]
+    pub program: UncheckedAccount<'info>,
 }
 
-pub fn sweep_excess(ctx: Context<SweepExcess>, expected_config_version: u64) -> Result<()> {
+pub fn sweep_excess<'info>(ctx: Context<'info, SweepExcess<'info>>, expected_config_version: u64) -> Result<()> {
     let accounts = &mut *ctx.accounts;
     let managed = &mut accounts.managed_balance;
     authorize_crank(&accounts.treasury, accounts.keeper.key, managed, expected_config_version)?;
     require!(managed.mode == BalanceMode::Threshold, TreasuryError::WrongMode);
-    let (slot, unix_timestamp) = now()?;
-    let automation_remaining = managed.begin_automation(unix_timestamp)?;
+    let now = clock()?;
+    let automation_remaining = managed.begin_automation(now.unix_timestamp)?;
 
     let destination = TokenAccountView::load(&accounts.destination, &managed.token_program, &managed.mint)?;
-    let sources: Vec<SourceState> = managed
-        .linked_sources()
-        .iter()
-        .map(|source| SourceState {
-            priority: source.priority,
-            enabled: source.enabled,
-            balance: 0,
-            reserve_floor: source.reserve_floor,
-            allowance: None,
-        })
-        .collect();
-    let plan = policy(plan_sweep(&SweepRequest {
+    let passed = load_enabled_sources(managed, ctx.remaining_accounts)?;
+    let pool = &accounts.destination_pool;
+    let plan = plan_sweep(&SweepRequest {
         balance: destination.amount,
         thresholds: managed.thresholds(),
         automation_remaining,
-        sources: &sources,
-    }))?;
-    let target = managed.linked_sources()[plan.source_index];
-    require_keys_eq!(accounts.source.key(), target.token_account, TreasuryError::WrongSourceAccounts);
-    let source_before = TokenAccountView::load(&accounts.source, &managed.token_program, &managed.mint)?.amount;
+        destination_allowance: destination.allowance_for(&pool.key()),
+        sources: &passed.states(),
+    })
+    .map_err(|error| passed.refusal(error))?;
+    let target = &passed.sources[plan.source_index];
 
-    // A venue destination can only be swept as far as it delegated to its pool.
-    let pool_key = accounts.destination_pool.key();
-    let amount = match destination.allowance_for(&pool_key) {
-        None => plan.amount,
-        Some(allowance) => plan.amount.min(allowance),
-    };
-    require!(amount > 0, TreasuryError::DestinationNotSignable);
-    let pool = &accounts.destination_pool;
     let id_bytes = pool.pool_id.to_le_bytes();
-    let mover = TokenMover {
-        token_program: &accounts.token_program.to_account_info(),
-        mint: &accounts.mint.to_account_info(),
-        decimals: managed.decimals,
-    };
+    let mint = accounts.mint.to_account_info();
+    let token_program = accounts.token_program.to_account_info();
+    let mover = TokenMover::for_managed(&token_program, &mint, managed, now.epoch)?;
     let moved = mover.transfer(
         &accounts.destination.to_account_info(),
-        &accounts.source.to_account_info(),
-        &accounts.destination_pool.to_account_info(),
-        amount,
+        target.token_account,
+        &pool.to_account_info(),
+        plan.amount,
         &[&pool.signer_seeds(&id_bytes)],
     )?;
-    managed.record_automation(amount, unix_timestamp, slot)?;
+    managed.record_automation(plan.amount, now.unix_timestamp, now.slot)?;
     emit_event(
         &accounts.event_authority,
         &ExcessSwept {
             treasury: managed.treasury,
             managed_balance: managed.key(),
-            source: target.token_account,
+            source: target.config.token_account,
             balance_before: destination.amount,
             balance_after: moved.from_after,
             excess: plan.excess,
             sent: moved.sent,
             received: moved.received,
-            source_before,
+            source_before: target.state.balance,
             source_after: moved.to_after,
             config_version: managed.config_version,
-            slot,
-            unix_timestamp,
+            slot: now.slot,
+            unix_timestamp: now.unix_timestamp,
         },
     )
 }

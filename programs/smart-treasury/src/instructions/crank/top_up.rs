@@ -2,32 +2,18 @@ use super::{authorize_crank, execute_top_up, TopUpAccounts};
 use crate::{
     constants::{MANAGED_BALANCE_SEED, TREASURY_SEED},
     error::TreasuryError,
-    events::now,
+    events::clock,
     state::{BalanceMode, ManagedBalance, Treasury},
 };
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::TokenInterface;
 use smart_treasury_policy::TopUpReason;
 
-/// Why a keeper tops up.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CrankReason {
-    /// The balance is below `min`.
-    Threshold,
-    /// The keeper's forecast says a breach is near; only inside the forecast band.
-    Forecast,
-}
-
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
-pub struct TopUpArgs {
-    pub reason: CrankReason,
-    /// The managed balance's config version the keeper built this transaction on.
-    pub expected_config_version: u64,
-}
-
 /// Remaining accounts: `[source token account (writable), source pool]` for the enabled
-/// funding sources in priority order (a prefix is enough when it covers the need).
-#[event_cpi]
+/// funding sources in priority order (a prefix is enough when it covers the need; a
+/// closed or frozen source is passed like any other and gives nothing). The balance
+/// decides the reason: below `min` a threshold top-up, inside the forecast band a
+/// forecast one.
 #[derive(Accounts)]
 pub struct TopUp<'info> {
     pub keeper: Signer<'info>,
@@ -46,22 +32,32 @@ pub struct TopUp<'info> {
         bump = managed_balance.bump,
     )]
     pub managed_balance: Box<Account<'info, ManagedBalance>>,
+    /// CHECK: equal to the stored destination (has_one); read as a token account.
     #[account(mut)]
-    pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    pub destination: UncheckedAccount<'info>,
+    /// CHECK: equal to the stored mint (has_one); the token program checks it against
+    /// the accounts and the decimals on every transfer.
+    pub mint: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
+    /// The PDA that signs the program's event self-CPIs.
+    /// CHECK: compared by address: the account its seeds give, without re-deriving it.
+    #[cfg_attr(not(feature = "idl-build"), account(address = crate::EVENT_AUTHORITY))]
+    #[cfg_attr(
+        feature = "idl-build",
+        account(address = crate::EVENT_AUTHORITY, seeds = [crate::constants::EVENT_AUTHORITY_SEED], bump)
+    )]
+    pub event_authority: UncheckedAccount<'info>,
+    /// CHECK: this program, which the event self-CPI invokes.
+    #[account(address = crate::ID)]
+    pub program: UncheckedAccount<'info>,
 }
 
-pub fn top_up<'info>(ctx: Context<'info, TopUp<'info>>, args: TopUpArgs) -> Result<()> {
+pub fn top_up<'info>(ctx: Context<'info, TopUp<'info>>, expected_config_version: u64) -> Result<()> {
     let accounts = &mut *ctx.accounts;
-    authorize_crank(&accounts.treasury, accounts.keeper.key, &accounts.managed_balance, args.expected_config_version)?;
+    authorize_crank(&accounts.treasury, accounts.keeper.key, &accounts.managed_balance, expected_config_version)?;
     require!(accounts.managed_balance.mode == BalanceMode::Threshold, TreasuryError::WrongMode);
-    let (slot, unix_timestamp) = now()?;
-    let automation_remaining = accounts.managed_balance.begin_automation(unix_timestamp)?;
-    let reason = match args.reason {
-        CrankReason::Threshold => TopUpReason::Threshold,
-        CrankReason::Forecast => TopUpReason::Forecast,
-    };
+    let now = clock()?;
+    let automation_remaining = accounts.managed_balance.begin_automation(now.unix_timestamp)?;
     let sent = execute_top_up(
         &TopUpAccounts {
             managed_balance: accounts.managed_balance.key(),
@@ -72,10 +68,9 @@ pub fn top_up<'info>(ctx: Context<'info, TopUp<'info>>, args: TopUpArgs) -> Resu
             sources: ctx.remaining_accounts,
         },
         &accounts.managed_balance,
-        reason,
+        TopUpReason::Automatic,
         Some(automation_remaining),
-        slot,
-        unix_timestamp,
+        now,
     )?;
-    accounts.managed_balance.record_automation(sent, unix_timestamp, slot)
+    accounts.managed_balance.record_automation(sent, now.unix_timestamp, now.slot)
 }

@@ -2,12 +2,11 @@ use crate::{
     constants::{MANAGED_BALANCE_SEED, TREASURY_SEED},
     error::TreasuryError,
     events::{emit_event, now, ManagedBalanceChange, ManagedBalanceChanged},
-    state::{AutomationSettings, BalanceMode, ManagedBalance, Treasury},
+    state::{AutomationSettings, BalanceMode, FundingSource, ManagedBalance, TransferFeeLimit, Treasury},
 };
 use anchor_lang::prelude::*;
 
 /// Accounts of every authority change to one managed balance.
-#[event_cpi]
 #[derive(Accounts)]
 pub struct ConfigureManagedBalance<'info> {
     pub authority: Signer<'info>,
@@ -24,6 +23,17 @@ pub struct ConfigureManagedBalance<'info> {
         bump = managed_balance.bump,
     )]
     pub managed_balance: Box<Account<'info, ManagedBalance>>,
+    /// The PDA that signs the program's event self-CPIs.
+    /// CHECK: compared by address: the account its seeds give, without re-deriving it.
+    #[cfg_attr(not(feature = "idl-build"), account(address = crate::EVENT_AUTHORITY))]
+    #[cfg_attr(
+        feature = "idl-build",
+        account(address = crate::EVENT_AUTHORITY, seeds = [crate::constants::EVENT_AUTHORITY_SEED], bump)
+    )]
+    pub event_authority: UncheckedAccount<'info>,
+    /// CHECK: this program, which the event self-CPI invokes.
+    #[account(address = crate::ID)]
+    pub program: UncheckedAccount<'info>,
 }
 
 /// Checks the invariant, bumps the config version and emits the change: the tail of
@@ -63,9 +73,10 @@ pub fn update_settings(
     mode: BalanceMode,
     automation: AutomationSettings,
 ) -> Result<()> {
+    let (_, unix_timestamp) = now()?;
     let managed = &mut ctx.accounts.managed_balance;
     managed.mode = mode;
-    managed.automation = automation;
+    managed.set_automation(automation, unix_timestamp);
     commit_change(managed, &ctx.accounts.event_authority, ManagedBalanceChange::SettingsUpdated { mode, automation })
 }
 
@@ -82,15 +93,18 @@ pub struct UpdateSourceArgs {
     pub priority: u8,
     pub reserve_floor: u64,
     pub enabled: bool,
+    /// For a venue: may take returned funds (sweeps, ratio pushes).
+    pub returns_allowed: bool,
 }
 
 pub fn update_source(ctx: Context<ConfigureManagedBalance>, args: UpdateSourceArgs) -> Result<()> {
     let managed = &mut ctx.accounts.managed_balance;
     let previous = managed.remove_source(&args.token_account)?;
-    let source = crate::state::FundingSource {
+    let source = FundingSource {
         priority: args.priority,
         reserve_floor: args.reserve_floor,
         enabled: args.enabled,
+        returns_allowed: args.returns_allowed,
         ..previous
     };
     managed.insert_source(source)?;
@@ -101,4 +115,15 @@ pub fn unlink_source(ctx: Context<ConfigureManagedBalance>, token_account: Pubke
     let managed = &mut ctx.accounts.managed_balance;
     let source = managed.remove_source(&token_account)?;
     commit_change(managed, &ctx.accounts.event_authority, ManagedBalanceChange::SourceUnlinked { source })
+}
+
+/// Sets the highest transfer fee movements accept (Token-2022 transfer-fee mints).
+pub fn set_accepted_transfer_fee(ctx: Context<ConfigureManagedBalance>, accepted: TransferFeeLimit) -> Result<()> {
+    let managed = &mut ctx.accounts.managed_balance;
+    let previous = core::mem::replace(&mut managed.accepted_transfer_fee, accepted);
+    commit_change(
+        managed,
+        &ctx.accounts.event_authority,
+        ManagedBalanceChange::TransferFeeAccepted { previous, accepted },
+    )
 }

@@ -1,10 +1,13 @@
 use crate::{
-    constants::{LAYOUT_VERSION, MANAGED_BALANCE_SEED, MAX_SOURCES, POOL_SEED, TREASURY_SEED},
+    constants::{MANAGED_BALANCE_LAYOUT_VERSION, MANAGED_BALANCE_SEED, MAX_SOURCES, POOL_SEED, TREASURY_SEED},
     error::TreasuryError,
-    events::{emit_event, now, ManagedBalanceChange, ManagedBalanceChanged},
+    events::{clock, emit_event, ManagedBalanceChange, ManagedBalanceChanged},
     instructions::create_program_account,
-    state::{encode_name, AccountKind, AutomationSettings, BalanceMode, FundingSource, ManagedBalance, Pool, Treasury},
-    token::check_mint_supported,
+    state::{
+        encode_name, AccountKind, AutomationSettings, BalanceMode, FundingSource, ManagedBalance, MovedWindow, Pool,
+        Treasury,
+    },
+    token::{check_mint_supported, current_fee_limit, TokenAccountView},
 };
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
@@ -21,14 +24,16 @@ pub struct CreateManagedBalanceArgs {
     pub enabled: bool,
 }
 
-#[event_cpi]
 #[derive(Accounts)]
 #[instruction(args: CreateManagedBalanceArgs)]
 pub struct CreateManagedBalance<'info> {
     #[account(mut)]
     pub payer: Signer<'info>,
     pub authority: Signer<'info>,
+    /// Counts the balance, so its config versions never repeat those of a balance
+    /// closed at the same address.
     #[account(
+        mut,
         has_one = authority @ TreasuryError::NotAuthority,
         seeds = [TREASURY_SEED, treasury.create_key.as_ref()],
         bump = treasury.bump,
@@ -51,20 +56,36 @@ pub struct CreateManagedBalance<'info> {
     pub mint: Box<InterfaceAccount<'info, Mint>>,
     pub token_program: Interface<'info, TokenInterface>,
     pub system_program: Program<'info, System>,
+    /// The PDA that signs the program's event self-CPIs.
+    /// CHECK: compared by address: the account its seeds give, without re-deriving it.
+    #[cfg_attr(not(feature = "idl-build"), account(address = crate::EVENT_AUTHORITY))]
+    #[cfg_attr(
+        feature = "idl-build",
+        account(address = crate::EVENT_AUTHORITY, seeds = [crate::constants::EVENT_AUTHORITY_SEED], bump)
+    )]
+    pub event_authority: UncheckedAccount<'info>,
+    /// CHECK: this program, which the event self-CPI invokes.
+    #[account(address = crate::ID)]
+    pub program: UncheckedAccount<'info>,
 }
 
 pub fn create_managed_balance(ctx: Context<CreateManagedBalance>, args: CreateManagedBalanceArgs) -> Result<()> {
-    check_mint_supported(&ctx.accounts.mint.to_account_info())?;
+    let mint_info = ctx.accounts.mint.to_account_info();
+    check_mint_supported(&mint_info)?;
+    let token_program = ctx.accounts.token_program.key();
+    let destination_info = ctx.accounts.destination.to_account_info();
+    TokenAccountView::load(&destination_info, &token_program, &ctx.accounts.mint.key())?.require_no_memo()?;
     let destination_kind = if ctx.accounts.destination.owner == ctx.accounts.destination_pool.key() {
         AccountKind::PoolVault
     } else {
         AccountKind::Venue
     };
-    let (slot, _) = now()?;
+    let now = clock()?;
+    let config_version = ctx.accounts.treasury.next_managed_balance_version()?;
     let treasury = ctx.accounts.treasury.key();
     let accounts = &ctx.accounts;
     let managed = ManagedBalance {
-        layout_version: LAYOUT_VERSION,
+        layout_version: MANAGED_BALANCE_LAYOUT_VERSION,
         bump: ctx.bumps.managed_balance,
         treasury,
         id: args.id,
@@ -81,11 +102,11 @@ pub fn create_managed_balance(ctx: Context<CreateManagedBalance>, args: CreateMa
         enabled: args.enabled,
         mode: args.mode,
         automation: args.automation,
-        period_start: 0,
-        moved_in_period: 0,
+        accepted_transfer_fee: current_fee_limit(&mint_info, now.epoch)?,
+        moved: MovedWindow::default(),
         last_automation_at: 0,
         last_automation_slot: 0,
-        config_version: 1,
+        config_version,
         source_count: 0,
         sources: [FundingSource::default(); MAX_SOURCES],
         reserved: [0; 64],
@@ -115,7 +136,7 @@ pub fn create_managed_balance(ctx: Context<CreateManagedBalance>, args: CreateMa
                 max: args.max,
             },
             config_version: managed.config_version,
-            slot,
+            slot: now.slot,
         },
     )
 }

@@ -13,9 +13,11 @@ pub struct LinkSourceArgs {
     pub priority: u8,
     pub reserve_floor: u64,
     pub enabled: bool,
+    /// For a venue: may take returned funds (sweeps, ratio pushes). Pool vaults
+    /// always may; a third party's account only when the authority says so.
+    pub returns_allowed: bool,
 }
 
-#[event_cpi]
 #[derive(Accounts)]
 pub struct LinkSource<'info> {
     pub authority: Signer<'info>,
@@ -42,6 +44,17 @@ pub struct LinkSource<'info> {
         bump = source_pool.bump,
     )]
     pub source_pool: Box<Account<'info, Pool>>,
+    /// The PDA that signs the program's event self-CPIs.
+    /// CHECK: compared by address: the account its seeds give, without re-deriving it.
+    #[cfg_attr(not(feature = "idl-build"), account(address = crate::EVENT_AUTHORITY))]
+    #[cfg_attr(
+        feature = "idl-build",
+        account(address = crate::EVENT_AUTHORITY, seeds = [crate::constants::EVENT_AUTHORITY_SEED], bump)
+    )]
+    pub event_authority: UncheckedAccount<'info>,
+    /// CHECK: this program, which the event self-CPI invokes.
+    #[account(address = crate::ID)]
+    pub program: UncheckedAccount<'info>,
 }
 
 pub fn link_source(ctx: Context<LinkSource>, args: LinkSourceArgs) -> Result<()> {
@@ -49,6 +62,7 @@ pub fn link_source(ctx: Context<LinkSource>, args: LinkSourceArgs) -> Result<()>
     let source_key = ctx.accounts.source.key();
     require_keys_neq!(source_key, managed.destination, TreasuryError::SourceIsDestination);
     let view = TokenAccountView::load(&ctx.accounts.source, &managed.token_program, &managed.mint)?;
+    view.require_no_memo()?;
     let pool = ctx.accounts.source_pool.key();
     let kind = if view.owner == pool { AccountKind::PoolVault } else { AccountKind::Venue };
     let source = FundingSource {
@@ -58,6 +72,7 @@ pub fn link_source(ctx: Context<LinkSource>, args: LinkSourceArgs) -> Result<()>
         priority: args.priority,
         enabled: args.enabled,
         reserve_floor: args.reserve_floor,
+        returns_allowed: args.returns_allowed,
     };
     managed.insert_source(source)?;
     commit_change(managed, &ctx.accounts.event_authority, ManagedBalanceChange::SourceLinked { source })

@@ -1,5 +1,5 @@
 use crate::{
-    constants::{LAYOUT_VERSION, POOL_SEED, TREASURY_SEED},
+    constants::{POOL_LAYOUT_VERSION, POOL_SEED, TREASURY_SEED},
     error::TreasuryError,
     events::{emit_event, now, PoolCreated},
     instructions::create_program_account,
@@ -7,7 +7,6 @@ use crate::{
 };
 use anchor_lang::prelude::*;
 
-#[event_cpi]
 #[derive(Accounts)]
 #[instruction(pool_id: u16)]
 pub struct CreatePool<'info> {
@@ -24,12 +23,23 @@ pub struct CreatePool<'info> {
     #[account(mut, seeds = [POOL_SEED, treasury.key().as_ref(), &pool_id.to_le_bytes()], bump)]
     pub pool: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
+    /// The PDA that signs the program's event self-CPIs.
+    /// CHECK: compared by address: the account its seeds give, without re-deriving it.
+    #[cfg_attr(not(feature = "idl-build"), account(address = crate::EVENT_AUTHORITY))]
+    #[cfg_attr(
+        feature = "idl-build",
+        account(address = crate::EVENT_AUTHORITY, seeds = [crate::constants::EVENT_AUTHORITY_SEED], bump)
+    )]
+    pub event_authority: UncheckedAccount<'info>,
+    /// CHECK: this program, which the event self-CPI invokes.
+    #[account(address = crate::ID)]
+    pub program: UncheckedAccount<'info>,
 }
 
 pub fn create_pool(ctx: Context<CreatePool>, pool_id: u16, name: String) -> Result<()> {
     let accounts = &ctx.accounts;
     let pool = Pool {
-        layout_version: LAYOUT_VERSION,
+        layout_version: POOL_LAYOUT_VERSION,
         bump: ctx.bumps.pool,
         treasury: accounts.treasury.key(),
         pool_id,

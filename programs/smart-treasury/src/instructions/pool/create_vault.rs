@@ -12,8 +12,9 @@ use anchor_spl::{
 };
 
 /// A vault is the pool's associated token account for a mint; the associated token
-/// program sizes it for the mint's extensions.
-#[event_cpi]
+/// program sizes it for the mint's extensions. Anyone may create that account first
+/// (the associated token program is permissionless): it is adopted, not refused, since
+/// only the pool can ever sign for it.
 #[derive(Accounts)]
 pub struct CreateVault<'info> {
     #[account(mut)]
@@ -34,7 +35,7 @@ pub struct CreateVault<'info> {
     #[account(mint::token_program = token_program)]
     pub mint: Box<InterfaceAccount<'info, Mint>>,
     #[account(
-        init,
+        init_if_needed,
         payer = payer,
         associated_token::mint = mint,
         associated_token::authority = pool,
@@ -44,6 +45,17 @@ pub struct CreateVault<'info> {
     pub token_program: Interface<'info, TokenInterface>,
     pub associated_token_program: Program<'info, AssociatedToken>,
     pub system_program: Program<'info, System>,
+    /// The PDA that signs the program's event self-CPIs.
+    /// CHECK: compared by address: the account its seeds give, without re-deriving it.
+    #[cfg_attr(not(feature = "idl-build"), account(address = crate::EVENT_AUTHORITY))]
+    #[cfg_attr(
+        feature = "idl-build",
+        account(address = crate::EVENT_AUTHORITY, seeds = [crate::constants::EVENT_AUTHORITY_SEED], bump)
+    )]
+    pub event_authority: UncheckedAccount<'info>,
+    /// CHECK: this program, which the event self-CPI invokes.
+    #[account(address = crate::ID)]
+    pub program: UncheckedAccount<'info>,
 }
 
 pub fn create_vault(ctx: Context<CreateVault>) -> Result<()> {

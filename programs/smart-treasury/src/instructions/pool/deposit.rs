@@ -1,7 +1,7 @@
 use crate::{
     constants::{POOL_SEED, TREASURY_SEED},
     error::TreasuryError,
-    events::{emit_event, now, VaultFlow},
+    events::{clock, emit_event, VaultFlow},
     state::{Pool, Treasury},
     token::TokenMover,
 };
@@ -9,7 +9,6 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 /// Anyone may fund a pool vault.
-#[event_cpi]
 #[derive(Accounts)]
 pub struct Deposit<'info> {
     pub depositor: Signer<'info>,
@@ -36,17 +35,27 @@ pub struct Deposit<'info> {
     #[account(mint::token_program = token_program)]
     pub mint: Box<InterfaceAccount<'info, Mint>>,
     pub token_program: Interface<'info, TokenInterface>,
+    /// The PDA that signs the program's event self-CPIs.
+    /// CHECK: compared by address: the account its seeds give, without re-deriving it.
+    #[cfg_attr(not(feature = "idl-build"), account(address = crate::EVENT_AUTHORITY))]
+    #[cfg_attr(
+        feature = "idl-build",
+        account(address = crate::EVENT_AUTHORITY, seeds = [crate::constants::EVENT_AUTHORITY_SEED], bump)
+    )]
+    pub event_authority: UncheckedAccount<'info>,
+    /// CHECK: this program, which the event self-CPI invokes.
+    #[account(address = crate::ID)]
+    pub program: UncheckedAccount<'info>,
 }
 
 pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     require!(amount > 0, TreasuryError::ZeroAmount);
     let accounts = &ctx.accounts;
     let vault_before = accounts.vault.amount;
-    let mover = TokenMover {
-        token_program: &accounts.token_program.to_account_info(),
-        mint: &accounts.mint.to_account_info(),
-        decimals: accounts.mint.decimals,
-    };
+    let now = clock()?;
+    let token_program = accounts.token_program.to_account_info();
+    let mint = accounts.mint.to_account_info();
+    let mover = TokenMover::at_current_fee(&token_program, &mint, accounts.mint.decimals, now.epoch)?;
     let moved = mover.transfer(
         &accounts.from.to_account_info(),
         &accounts.vault.to_account_info(),
@@ -54,7 +63,6 @@ pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
         amount,
         &[],
     )?;
-    let (slot, _) = now()?;
     emit_event(
         &accounts.event_authority,
         &VaultFlow {
@@ -67,7 +75,7 @@ pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
             received: moved.received,
             vault_before,
             vault_after: moved.to_after,
-            slot,
+            slot: now.slot,
         },
     )
 }

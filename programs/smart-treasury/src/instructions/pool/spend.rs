@@ -1,7 +1,7 @@
 use crate::{
     constants::{POOL_SEED, SPENDER_SEED, TREASURY_SEED},
     error::TreasuryError,
-    events::{emit_event, now, Spent},
+    events::{clock, emit_event, Spent},
     state::{Pool, Spender, Treasury},
     token::TokenMover,
 };
@@ -9,7 +9,6 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 /// A spender pays out of its vault (a customer withdrawal) within its limit.
-#[event_cpi]
 #[derive(Accounts)]
 pub struct Spend<'info> {
     pub spender: Signer<'info>,
@@ -46,21 +45,30 @@ pub struct Spend<'info> {
     #[account(mint::token_program = token_program)]
     pub mint: Box<InterfaceAccount<'info, Mint>>,
     pub token_program: Interface<'info, TokenInterface>,
+    /// The PDA that signs the program's event self-CPIs.
+    /// CHECK: compared by address: the account its seeds give, without re-deriving it.
+    #[cfg_attr(not(feature = "idl-build"), account(address = crate::EVENT_AUTHORITY))]
+    #[cfg_attr(
+        feature = "idl-build",
+        account(address = crate::EVENT_AUTHORITY, seeds = [crate::constants::EVENT_AUTHORITY_SEED], bump)
+    )]
+    pub event_authority: UncheckedAccount<'info>,
+    /// CHECK: this program, which the event self-CPI invokes.
+    #[account(address = crate::ID)]
+    pub program: UncheckedAccount<'info>,
 }
 
 pub fn spend(ctx: Context<Spend>, amount: u64) -> Result<()> {
     require!(amount > 0, TreasuryError::ZeroAmount);
     require!(!ctx.accounts.treasury.paused, TreasuryError::Paused);
-    let (slot, unix_timestamp) = now()?;
-    ctx.accounts.spender_account.record_spend(amount, unix_timestamp)?;
+    let now = clock()?;
+    ctx.accounts.spender_account.record_spend(amount, now.unix_timestamp)?;
     let accounts = &ctx.accounts;
     let vault_before = accounts.vault.amount;
     let id_bytes = accounts.pool.pool_id.to_le_bytes();
-    let mover = TokenMover {
-        token_program: &accounts.token_program.to_account_info(),
-        mint: &accounts.mint.to_account_info(),
-        decimals: accounts.mint.decimals,
-    };
+    let token_program = accounts.token_program.to_account_info();
+    let mint = accounts.mint.to_account_info();
+    let mover = TokenMover::at_current_fee(&token_program, &mint, accounts.mint.decimals, now.epoch)?;
     let moved = mover.transfer(
         &accounts.vault.to_account_info(),
         &accounts.recipient.to_account_info(),
@@ -77,11 +85,11 @@ pub fn spend(ctx: Context<Spend>, amount: u64) -> Result<()> {
             recipient: accounts.recipient.key(),
             amount,
             received: moved.received,
-            spent_in_period: accounts.spender_account.spent_in_period,
+            spent_in_period: accounts.spender_account.spent_in_period(now.unix_timestamp),
             limit_per_period: accounts.spender_account.limit_per_period,
             vault_before,
             vault_after: moved.from_after,
-            slot,
+            slot: now.slot,
         },
     )
 }

@@ -1,12 +1,13 @@
 use crate::{
-    constants::{LAYOUT_VERSION, MAX_PERIOD_SECONDS, POOL_SEED, SPENDER_SEED, TREASURY_SEED},
-    error::TreasuryError,
+    constants::{POOL_SEED, SPENDER_LAYOUT_VERSION, SPENDER_SEED, TREASURY_SEED},
+    error::{policy, TreasuryError},
     events::{emit_event, now, SpenderChanged},
     instructions::create_program_account,
-    state::{Pool, Spender, Treasury},
+    state::{MovedWindow, Pool, Spender, Treasury},
 };
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::TokenAccount;
+use smart_treasury_policy::SpendLimit;
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
 pub struct SpenderLimits {
@@ -17,21 +18,16 @@ pub struct SpenderLimits {
 
 impl SpenderLimits {
     fn validate(&self) -> Result<()> {
-        require!(
-            self.period_seconds >= 1 && self.period_seconds <= MAX_PERIOD_SECONDS && self.limit_per_period > 0,
-            TreasuryError::InvalidRateLimit
-        );
-        Ok(())
+        policy(SpendLimit { limit_per_period: self.limit_per_period, period_seconds: self.period_seconds }.validate())
     }
 
-    fn apply(&self, spender: &mut Spender) {
+    fn apply(&self, spender: &mut Spender, now: i64) {
         spender.enabled = self.enabled;
         spender.limit_per_period = self.limit_per_period;
-        spender.period_seconds = self.period_seconds;
+        spender.set_period(self.period_seconds, now);
     }
 }
 
-#[event_cpi]
 #[derive(Accounts)]
 pub struct AddSpender<'info> {
     #[account(mut)]
@@ -57,27 +53,36 @@ pub struct AddSpender<'info> {
     #[account(mut, seeds = [SPENDER_SEED, vault.key().as_ref(), spender.key().as_ref()], bump)]
     pub spender_account: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
+    /// The PDA that signs the program's event self-CPIs.
+    /// CHECK: compared by address: the account its seeds give, without re-deriving it.
+    #[cfg_attr(not(feature = "idl-build"), account(address = crate::EVENT_AUTHORITY))]
+    #[cfg_attr(
+        feature = "idl-build",
+        account(address = crate::EVENT_AUTHORITY, seeds = [crate::constants::EVENT_AUTHORITY_SEED], bump)
+    )]
+    pub event_authority: UncheckedAccount<'info>,
+    /// CHECK: this program, which the event self-CPI invokes.
+    #[account(address = crate::ID)]
+    pub program: UncheckedAccount<'info>,
 }
 
 pub fn add_spender(ctx: Context<AddSpender>, limits: SpenderLimits) -> Result<()> {
     limits.validate()?;
-    let (slot, unix_timestamp) = now()?;
+    let (slot, _) = now()?;
     let accounts = &ctx.accounts;
-    let mut spender = Spender {
-        layout_version: LAYOUT_VERSION,
+    let spender = Spender {
+        layout_version: SPENDER_LAYOUT_VERSION,
         bump: ctx.bumps.spender_account,
         treasury: accounts.treasury.key(),
         pool: accounts.pool.key(),
         vault: accounts.vault.key(),
         spender: accounts.spender.key(),
-        enabled: false,
-        limit_per_period: 0,
-        period_seconds: 0,
-        period_start: unix_timestamp,
-        spent_in_period: 0,
+        enabled: limits.enabled,
+        limit_per_period: limits.limit_per_period,
+        period_seconds: limits.period_seconds,
+        spent: MovedWindow::default(),
         reserved: [0; 32],
     };
-    limits.apply(&mut spender);
     let bump = [spender.bump];
     create_program_account(
         &accounts.payer,
@@ -91,7 +96,6 @@ pub fn add_spender(ctx: Context<AddSpender>, limits: SpenderLimits) -> Result<()
 }
 
 /// Accounts for changing or removing an existing spender.
-#[event_cpi]
 #[derive(Accounts)]
 pub struct ConfigureSpender<'info> {
     pub authority: Signer<'info>,
@@ -112,13 +116,24 @@ pub struct ConfigureSpender<'info> {
     /// CHECK: only credited lamports.
     #[account(mut)]
     pub rent_receiver: UncheckedAccount<'info>,
+    /// The PDA that signs the program's event self-CPIs.
+    /// CHECK: compared by address: the account its seeds give, without re-deriving it.
+    #[cfg_attr(not(feature = "idl-build"), account(address = crate::EVENT_AUTHORITY))]
+    #[cfg_attr(
+        feature = "idl-build",
+        account(address = crate::EVENT_AUTHORITY, seeds = [crate::constants::EVENT_AUTHORITY_SEED], bump)
+    )]
+    pub event_authority: UncheckedAccount<'info>,
+    /// CHECK: this program, which the event self-CPI invokes.
+    #[account(address = crate::ID)]
+    pub program: UncheckedAccount<'info>,
 }
 
 pub fn update_spender(ctx: Context<ConfigureSpender>, limits: SpenderLimits) -> Result<()> {
     limits.validate()?;
-    let (slot, _) = now()?;
+    let (slot, unix_timestamp) = now()?;
     let spender = &mut ctx.accounts.spender_account;
-    limits.apply(spender);
+    limits.apply(spender, unix_timestamp);
     emit_spender_changed(&ctx.accounts.event_authority, spender.key(), spender, false, slot)
 }
 
