@@ -4,9 +4,10 @@
 
 use crate::{
     forecast::{breach_outlook, BreachOutlook, FlowForecast},
-    planner::{plan, Action, BalanceView, Mode, PlannerConfig, Wait},
+    planner::{plan, Action, BalanceView, PlannerConfig, Wait},
 };
 use smart_treasury_client::TokenAmount;
+use smart_treasury_policy::{ratio_counterpart, BalanceMode};
 
 /// What the keeper would do now, and why.
 #[derive(Clone, Debug, PartialEq)]
@@ -171,10 +172,17 @@ impl Words<'_> {
             Wait::CapReached => (
                 "Wait: the period's cap is used up".into(),
                 format!(
-                    "Automation already moved its cap of {} this period; the next period starts in {}.",
+                    "Automation already moved its cap of {} in the last {}; more frees up in {}.",
                     self.tokens(view.period_cap),
-                    span(view.period_start.saturating_add(i64::from(view.period_seconds)).saturating_sub(self.now)
-                        as f64)
+                    span(f64::from(view.period_seconds)),
+                    span(view.moved.frees_up_at(self.now, view.period_seconds).map_or(0, |at| at - self.now) as f64)
+                ),
+            ),
+            Wait::NotSignable => (
+                "Cannot move: the destination gives nothing back".into(),
+                format!(
+                    "The balance {balance} is above its band, but the venue's owner delegated nothing (left) to its \
+                     pool; ask the owner to approve the pool again."
                 ),
             ),
             Wait::NoFunds => (
@@ -209,10 +217,10 @@ impl Words<'_> {
 
     fn ratio_words(&self) -> String {
         let view = self.view;
-        let Mode::Ratio { ratio_bps, band_bps } = view.mode else {
+        let BalanceMode::Ratio { ratio_bps, band_bps } = view.mode else {
             return String::new();
         };
-        let counterpart = view.sources.iter().find(|source| source.enabled).map_or(0, |source| source.balance);
+        let counterpart = ratio_counterpart(&view.sources).map_or(0, |index| view.sources[index].balance);
         let total = u128::from(view.balance) + u128::from(counterpart);
         let share_bps = (u128::from(view.balance) * 10_000).checked_div(total).unwrap_or(0);
         format!(
@@ -258,7 +266,7 @@ fn with_rest(whole: u64, unit: &str, rest: u64, rest_unit: &str) -> String {
 mod tests {
     use super::*;
     use crate::forecast::{forecast_net_flow, ForecastConfig, Method};
-    use smart_treasury_policy::{SourceState, Thresholds};
+    use smart_treasury_policy::{RollingWindow, SourceState, Thresholds};
 
     const UNIT: u64 = 1_000_000;
 
@@ -266,21 +274,23 @@ mod tests {
         BalanceView {
             thresholds: Thresholds { min: 2_000 * UNIT, target: 5_000 * UNIT, max: 8_000 * UNIT },
             enabled: true,
-            mode: Mode::Threshold,
+            mode: BalanceMode::Threshold,
             cooldown_seconds: 30,
             period_seconds: 86_400,
             period_cap: 50_000 * UNIT,
-            period_start: 0,
-            moved_in_period: 0,
+            moved: RollingWindow::default(),
             forecast_band_bps: 5_000,
             last_automation_at: 0,
             balance,
+            destination_allowance: None,
             sources: vec![SourceState {
                 priority: 1,
                 enabled: true,
                 balance: 1_000_000 * UNIT,
                 reserve_floor: 100_000 * UNIT,
                 allowance: None,
+                live: true,
+                accepts_returns: true,
             }],
         }
     }
@@ -353,10 +363,9 @@ mod tests {
     #[test]
     fn ratio_mode_speaks_in_shares() {
         let mut ratio = view(300 * UNIT);
-        ratio.mode = Mode::Ratio { ratio_bps: 4_000, band_bps: 500 };
+        ratio.mode = BalanceMode::Ratio { ratio_bps: 4_000, band_bps: 500 };
         ratio.thresholds = Thresholds { min: 0, target: 1, max: 1_000_000 * UNIT };
-        ratio.sources[0] =
-            SourceState { priority: 1, enabled: true, balance: 700 * UNIT, reserve_floor: 0, allowance: None };
+        ratio.sources[0] = SourceState { balance: 700 * UNIT, reserve_floor: 0, ..ratio.sources[0] };
         let advice = advise(&ratio, None, 1_000, &PlannerConfig::default(), 6);
         assert_eq!(advice.action, Action::Rebalance { to_local: true, amount: 100 * UNIT });
         assert_eq!(advice.headline, "Move 100 from the counterpart to this balance");

@@ -58,6 +58,16 @@ impl RollingWindow {
             .fold(0u64, |total, slice| total.saturating_add(self.amounts[slot(slice)]))
     }
 
+    /// When the oldest amount still counted at `now` stops counting: the moment more
+    /// frees up. `None` when nothing is counted.
+    pub fn frees_up_at(&self, now: i64, period_seconds: u32) -> Option<i64> {
+        let oldest = self.current_slice(now, period_seconds).saturating_sub(slices_per_period(period_seconds));
+        let counted = (oldest..=self.newest_slice)
+            .find(|&slice| self.newest_slice - slice < WINDOW_SLOTS as u64 && self.amounts[slot(slice)] > 0)?;
+        let leaves = (counted + slices_per_period(period_seconds) + 1) * u64::from(slice_length(period_seconds));
+        Some(i64::try_from(leaves).unwrap_or(i64::MAX))
+    }
+
     /// What may still move at `now` under `limit`.
     pub fn remaining(&self, now: i64, period_seconds: u32, limit: u64) -> u64 {
         limit.saturating_sub(self.moved(now, period_seconds))
@@ -136,6 +146,20 @@ mod tests {
         assert_eq!(window.moved(start + 9 * slice, DAY), 50);
         assert_eq!(window.moved(start + 10 * slice, DAY), 30);
         assert_eq!(window.moved(start + 12 * slice, DAY), 0);
+    }
+
+    #[test]
+    fn the_oldest_counted_amount_says_when_more_frees_up() {
+        let slice = i64::from(DAY / WINDOW_SLICES);
+        let start = T0 - T0 % slice;
+        let window = window_with(&[(start + 5, 10), (start + 2 * slice, 20)], DAY);
+        let first_leaves = start + 9 * slice;
+        assert_eq!(window.frees_up_at(start + 2 * slice, DAY), Some(first_leaves));
+        assert_eq!(window.moved(first_leaves - 1, DAY), 30);
+        assert_eq!(window.moved(first_leaves, DAY), 20);
+        assert_eq!(window.frees_up_at(first_leaves, DAY), Some(start + 11 * slice));
+        assert_eq!(window.frees_up_at(start + 11 * slice, DAY), None);
+        assert_eq!(RollingWindow::default().frees_up_at(T0, DAY), None);
     }
 
     #[test]

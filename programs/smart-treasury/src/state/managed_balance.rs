@@ -41,6 +41,9 @@ pub enum AccountKind {
 
 /// Where a top-up comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, InitSpace, Default)]
+// The IDL build takes the type's description from the derive; the program writes the
+// same bytes by hand (below).
+#[cfg_attr(feature = "idl-build", derive(AnchorSerialize))]
 pub struct FundingSource {
     pub token_account: Pubkey,
     /// The pool whose PDA signs pulls: the vault's owner, or the venue's delegate.
@@ -71,6 +74,7 @@ impl FundingSource {
 }
 
 /// Borsh's layout written in one block, as it is read.
+#[cfg(not(feature = "idl-build"))]
 impl AnchorSerialize for FundingSource {
     fn serialize<W: borsh::io::Write>(&self, writer: &mut W) -> borsh::io::Result<()> {
         let mut bytes = [0u8; FundingSource::INIT_SPACE];

@@ -38,8 +38,8 @@ pub struct RebalanceRatio<'info> {
     pub destination: UncheckedAccount<'info>,
     /// Signs moves out of the destination.
     pub destination_pool: Box<Account<'info, Pool>>,
-    /// CHECK: equal to the stored mint (has_one); the token program checks it against
-    /// the accounts and the decimals on every transfer.
+    /// The managed balance's mint, which the token program checks on every transfer.
+    /// CHECK: equal to the stored mint (has_one).
     pub mint: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
     /// The PDA that signs the program's event self-CPIs.

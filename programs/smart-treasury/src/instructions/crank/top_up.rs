@@ -35,8 +35,8 @@ pub struct TopUp<'info> {
     /// CHECK: equal to the stored destination (has_one); read as a token account.
     #[account(mut)]
     pub destination: UncheckedAccount<'info>,
-    /// CHECK: equal to the stored mint (has_one); the token program checks it against
-    /// the accounts and the decimals on every transfer.
+    /// The managed balance's mint, which the token program checks on every transfer.
+    /// CHECK: equal to the stored mint (has_one).
     pub mint: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
     /// The PDA that signs the program's event self-CPIs.
