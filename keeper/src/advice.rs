@@ -143,7 +143,18 @@ impl Words<'_> {
             ),
             Wait::Healthy => {
                 let lead_buckets = self.config.lead_seconds / self.config.bucket_seconds;
+                let due = self.outlook.is_some_and(|outlook| {
+                    outlook.breach_probability >= self.config.min_breach_probability
+                        && outlook.pessimistic_buckets.is_some_and(|buckets| buckets <= lead_buckets)
+                });
+                let ceiling = view.thresholds.forecast_ceiling(view.forecast_band_bps);
                 let forecast = match self.outlook {
+                    Some(_) if due && view.balance >= ceiling => format!(
+                        "{}, but a forecast top-up may start only below {} (min plus {} of the way to target)",
+                        self.breach_words(),
+                        self.tokens(ceiling),
+                        bps(u128::from(view.forecast_band_bps))
+                    ),
                     Some(outlook) if outlook.pessimistic_buckets.is_some_and(|buckets| buckets > lead_buckets) => {
                         format!(
                             "{}: later than the {} ahead the keeper acts",
@@ -358,6 +369,25 @@ mod tests {
         let run = stress_test(&view(4_500 * UNIT), None, 9_000 * UNIT, 1_000, &config, 6);
         assert_eq!((run.balance_after, run.health_after_bps), (0, 0));
         assert_eq!(run.advice_after.action, Action::TopUp { forecast: false, amount: 5_000 * UNIT, shortfall: 0 });
+    }
+
+    #[test]
+    fn a_due_forecast_above_the_band_waits_for_the_band() {
+        let config = PlannerConfig { bucket_seconds: 3_600.0, lead_seconds: 7_200.0, min_breach_probability: 0.5 };
+        // Min 3,400 is about an hour away at worst, but a 10% band lets a forecast
+        // top-up start only below 3,560.
+        let mut near = view(3_600 * UNIT);
+        near.thresholds.min = 3_400 * UNIT;
+        near.forecast_band_bps = 1_000;
+        let advice = stress_test(&near, Some(&uneven_outflow()), 0, 1_000, &config, 6).advice_after;
+        assert_eq!(advice.action, Action::Wait(Wait::Healthy));
+        assert!(
+            advice
+                .reason
+                .ends_with("but a forecast top-up may start only below 3,560 (min plus 10% of the way to target)."),
+            "{}",
+            advice.reason
+        );
     }
 
     #[test]
