@@ -27,6 +27,20 @@ declare_id!("HLXACGiPB9Px2XdETqEYgwCLqB3DtuMA9WMDsTDpbTnH");
 /// The PDA (seeds `["__event_authority"]`) that signs the program's event self-CPIs.
 pub const EVENT_AUTHORITY: Pubkey = EVENT_AUTHORITY_AND_BUMP.0;
 
+// Who to tell about a vulnerability, read from the deployed program by explorers and
+// auditing tools (the `solana-security-txt` convention). Only in the program's own
+// build: a crate linking it (`no-entrypoint`) would otherwise carry a second copy.
+#[cfg(not(feature = "no-entrypoint"))]
+solana_security_txt::security_txt! {
+    name: "Smart Treasury",
+    project_url: "https://github.com/smart-treasury/smart-treasury",
+    contacts: "email:security@smart-treasury.example,link:https://github.com/smart-treasury/smart-treasury/security/advisories/new",
+    policy: "https://github.com/smart-treasury/smart-treasury/blob/main/SECURITY.md",
+    preferred_languages: "en",
+    source_code: "https://github.com/smart-treasury/smart-treasury",
+    auditors: "None yet: see SECURITY.md"
+}
+
 #[program]
 pub mod smart_treasury {
     use super::*;

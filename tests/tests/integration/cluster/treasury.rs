@@ -168,6 +168,13 @@ async fn a_keeper_tops_up_a_managed_balance_through_anchor_client() {
     assert_eq!(topped_up.sources[0].sent, TARGET);
     assert_eq!(topped_up.slot, fetched.slot);
 
+    // The program's own log lines reach the transaction's log, run natively as on-chain
+    // (before, they went to the cluster's standard output).
+    let OptionSerializer::Some(logs) = &fetched.transaction.meta.as_ref().expect("meta").log_messages else {
+        panic!("logs are recorded")
+    };
+    assert!(logs.iter().any(|line| line == "Program log: Instruction: TopUp"), "{logs:#?}");
+
     let meta = fetched.transaction.meta.unwrap();
     let (OptionSerializer::Some(before), OptionSerializer::Some(after)) =
         (meta.pre_token_balances, meta.post_token_balances)
