@@ -154,3 +154,92 @@ fn a_missing_mint_or_venue_is_an_error_at_its_field() {
     assert!(fields.contains(&"managed_balances[0].sources[1].venue"), "{located}");
     assert!(located.to_string().contains("does not exist on this cluster"));
 }
+
+/// The chain holding the example's treasury and managed balance 1 as declared, except
+/// for a guardian and a `min` that differ, and the balance's sources not yet linked.
+fn chain_with_existing_balance(document: &super::TreasuryDocument) -> ChainState {
+    use smart_treasury::state::{AccountKind, FundingSource, ManagedBalance, MovedWindow, TransferFeeLimit, Treasury};
+    let declared = &document.declared;
+    let mut chain = chain_with_mint(document);
+    let treasury_address = smart_treasury_client::pda::treasury_pda(&declared.treasury.create_key);
+    let mut keepers = [Pubkey::default(); 8];
+    keepers[..declared.treasury.keepers.len()].copy_from_slice(&declared.treasury.keepers);
+    chain.treasury = Some(Treasury {
+        layout_version: 1,
+        bump: 255,
+        create_key: declared.treasury.create_key,
+        authority: declared.treasury.authority,
+        pending_authority: None,
+        guardian: Pubkey::new_unique(),
+        paused: false,
+        crank_access: declared.treasury.crank_access,
+        keeper_count: declared.treasury.keepers.len() as u8,
+        keepers,
+        config_version: 7,
+        managed_balances_created: 1,
+        reserved: [0; 56],
+    });
+    let balance = &declared.balances[0];
+    let (destination, destination_pool) =
+        chain.resolve(&treasury_address, &balance.destination, &balance.mint).expect("the vault resolves");
+    let managed = ManagedBalance {
+        layout_version: 2,
+        bump: 255,
+        treasury: treasury_address,
+        id: balance.id,
+        name: smart_treasury::state::encode_name(&balance.name).unwrap(),
+        mint: balance.mint,
+        token_program: anchor_spl::token::ID,
+        decimals: 6,
+        destination,
+        destination_kind: AccountKind::PoolVault,
+        destination_pool,
+        min: balance.thresholds.min - 1,
+        target: balance.thresholds.target,
+        max: balance.thresholds.max,
+        enabled: balance.enabled,
+        mode: balance.mode,
+        automation: balance.automation,
+        accepted_transfer_fee: TransferFeeLimit::default(),
+        moved: MovedWindow::default(),
+        last_automation_at: 0,
+        last_automation_slot: 0,
+        config_version: 1 << 32 | 3,
+        source_count: 0,
+        sources: [FundingSource::default(); 8],
+        reserved: [0; 64],
+    };
+    let address = smart_treasury_client::pda::managed_balance_pda(&treasury_address, balance.id);
+    chain.balances.insert(balance.id, (address, managed));
+    chain
+}
+
+/// Each change to an existing treasury or balance carries the version it was planned
+/// against, counting the plan's own earlier changes: a second proposal built on the
+/// same state fails instead of interleaving.
+#[test]
+fn changes_to_existing_accounts_carry_the_version_they_were_planned_against() {
+    use super::step::Guard;
+    let document = parse_text(EXAMPLE).unwrap();
+    let chain = chain_with_existing_balance(&document);
+    let plan = plan(&document.declared, &chain).unwrap();
+    let (address, _) = chain.balances[&1];
+    let guarded: Vec<(String, Option<Guard>)> =
+        plan.steps.iter().filter(|step| step.guard.is_some()).map(|step| (step.summary(), step.guard)).collect();
+    let balance = |version| Some(Guard::Balance { managed_balance: address, version });
+    let versions: Vec<Option<Guard>> = guarded.iter().map(|(_, guard)| *guard).collect();
+    assert_eq!(
+        versions,
+        [Some(Guard::Treasury(7)), balance(1 << 32 | 3), balance(1 << 32 | 4), balance(1 << 32 | 5)],
+        "{guarded:#?}"
+    );
+    assert!(guarded[0].0.starts_with("update treasury: guardian"), "{guarded:#?}");
+    // Creations have nothing to guard.
+    assert!(plan.steps.iter().filter(|step| step.action == "create").all(|step| step.guard.is_none()));
+
+    // The guard goes first in the step's transaction.
+    let step = plan.steps.iter().find(|step| step.guard == Some(Guard::Treasury(7))).unwrap();
+    let change = step.to_change(&plan.treasury, &plan.authority, None);
+    assert_eq!(change.instructions.len(), 2);
+    assert_eq!(change.instructions[0], smart_treasury_client::ix::expect_treasury_version(plan.treasury, 7));
+}
