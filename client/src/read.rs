@@ -6,7 +6,7 @@ use anchor_spl::token_2022::spl_token_2022::{
     extension::{memo_transfer::MemoTransfer, BaseStateWithExtensions, StateWithExtensions},
     state::{Account as SplAccount, AccountState, Mint as SplMint},
 };
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 use smart_treasury::state::{ManagedBalance, Pool, Spender, Treasury};
 use solana_account_decoder_client_types::UiAccountEncoding;
 use solana_commitment_config::CommitmentConfig;
@@ -233,14 +233,50 @@ pub async fn token_accounts(rpc: &RpcClient, addresses: &[Pubkey]) -> Result<Vec
     token_accounts_observed(rpc, addresses, &|_| {}).await
 }
 
-/// `token_accounts`, reporting each request's duration to `observe`. Batches of 100 go
-/// out concurrently; they ask for plain base64, since the client's default (base64+zstd)
-/// costs the node a compression and this process a fresh decoder per 165-byte account.
+/// `token_accounts`, reporting each request's duration to `observe`; any batch that
+/// fails fails the whole read.
 pub async fn token_accounts_observed(
     rpc: &RpcClient,
     addresses: &[Pubkey],
     observe: &(dyn Fn(std::time::Duration) + Sync),
 ) -> Result<Vec<Option<TokenAccount>>, ReadError> {
+    let mut accounts = Vec::with_capacity(addresses.len());
+    for batch in accounts_in_batches(rpc, addresses, 1, observe).await {
+        let read = batch.read?;
+        for (address, account) in batch.addresses.iter().zip(read.accounts) {
+            accounts
+                .push(account.map(|account| parse_token_account(*address, account.owner, &account.data)).transpose()?);
+        }
+    }
+    Ok(accounts)
+}
+
+/// One batch of a batched read: its addresses and what the node answered.
+#[derive(Debug)]
+pub struct Batch {
+    pub addresses: Vec<Pubkey>,
+    pub read: Result<BatchRead, ReadError>,
+}
+
+/// Accounts in the batch's order (`None`: no such account), at the node's context slot.
+#[derive(Debug)]
+pub struct BatchRead {
+    pub slot: u64,
+    pub accounts: Vec<Option<solana_account::Account>>,
+}
+
+/// Raw accounts, 100 addresses per getMultipleAccounts request, several requests in
+/// flight. Each batch is tried up to `tries` times on its own, so one failed request
+/// costs a retry of its hundred accounts, not of the whole read; a batch that still fails
+/// comes back as its error beside the others. Requests ask for plain base64: the client's
+/// default (base64+zstd) costs the node a compression and this process a fresh decoder
+/// per 165-byte account.
+pub async fn accounts_in_batches(
+    rpc: &RpcClient,
+    addresses: &[Pubkey],
+    tries: u32,
+    observe: &(dyn Fn(std::time::Duration) + Sync),
+) -> Vec<Batch> {
     let config = RpcAccountInfoConfig {
         encoding: Some(UiAccountEncoding::Base64),
         commitment: Some(rpc.commitment()),
@@ -254,34 +290,46 @@ pub async fn token_accounts_observed(
         .map(|chunk| {
             let config = config.clone();
             async move {
-                let started = std::time::Instant::now();
-                let accounts = rpc
-                    .get_multiple_ui_accounts_with_config(&chunk, config)
-                    .await
-                    .map_err(|error| rpc_error(rpc, error))?
-                    .value;
-                observe(started.elapsed());
-                chunk
-                    .iter()
-                    .zip(accounts)
-                    .map(|(address, account)| match account {
-                        None => Ok(None),
-                        Some(account) => {
-                            let account =
-                                account.decode::<solana_account::Account>().ok_or_else(|| ReadError::Invalid {
-                                    kind: "token account",
-                                    address: *address,
-                                    reason: "the RPC returned data that does not decode".into(),
-                                })?;
-                            parse_token_account(*address, account.owner, &account.data).map(Some)
-                        }
-                    })
-                    .collect::<Result<Vec<_>, ReadError>>()
+                let mut attempt = 0;
+                let read = loop {
+                    attempt += 1;
+                    let started = std::time::Instant::now();
+                    let answer = rpc.get_multiple_ui_accounts_with_config(&chunk, config.clone()).await;
+                    observe(started.elapsed());
+                    match answer {
+                        Ok(response) => break decode_batch(&chunk, response.context.slot, response.value),
+                        Err(error) if attempt >= tries => break Err(rpc_error(rpc, error)),
+                        Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50 << attempt.min(4))).await,
+                    }
+                };
+                Batch { addresses: chunk, read }
             }
         })
         .collect();
-    let batches: Vec<Vec<_>> = futures_util::stream::iter(reads).buffered(READS_IN_FLIGHT).try_collect().await?;
-    Ok(batches.into_iter().flatten().collect())
+    futures_util::stream::iter(reads).buffered(READS_IN_FLIGHT).collect().await
+}
+
+fn decode_batch(
+    addresses: &[Pubkey],
+    slot: u64,
+    accounts: Vec<Option<solana_account_decoder_client_types::UiAccount>>,
+) -> Result<BatchRead, ReadError> {
+    let accounts = addresses
+        .iter()
+        .zip(accounts)
+        .map(|(address, account)| {
+            account
+                .map(|account| {
+                    account.decode::<solana_account::Account>().ok_or_else(|| ReadError::Invalid {
+                        kind: "account",
+                        address: *address,
+                        reason: "the RPC returned data that does not decode".into(),
+                    })
+                })
+                .transpose()
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(BatchRead { slot, accounts })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

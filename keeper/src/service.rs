@@ -4,16 +4,16 @@
 
 use crate::{
     config::{Commitment, KeeperConfig},
-    crank::{crank_for, Crank},
+    cycle, dispatch,
     event_log::Outbox,
     events,
-    executor::{Executor, Outcome},
+    executor::Executor,
     fleet::Fleet,
-    forecast::{breach_outlook, forecast_net_flow},
+    fleet_plan::Hold,
+    history::Sampler,
     keys,
     metrics::{self, Metrics},
-    planner::plan,
-    store::{ActionStatus, Store},
+    store::Store,
     watcher,
 };
 use anchor_lang::prelude::Pubkey;
@@ -48,6 +48,13 @@ pub struct Shared {
     stopping: CancellationToken,
     /// When the last status lines were written.
     last_status: Mutex<Option<Instant>>,
+    /// Which balance reads are worth keeping as history.
+    pub sampler: Mutex<Sampler>,
+    /// What held the fleet's cranks at the last cycle, and the balances found degraded,
+    /// so each is said once.
+    pub(crate) last_hold: Mutex<Option<Hold>>,
+    pub(crate) degraded: Mutex<std::collections::BTreeSet<Pubkey>>,
+    pub(crate) fee_payer_low: Mutex<bool>,
     /// Where recorded events and alerts are also written (the webhook outbox), when a
     /// process serves webhooks.
     outbox: std::sync::OnceLock<Arc<dyn Outbox>>,
@@ -55,6 +62,9 @@ pub struct Shared {
 
 /// How often the keeper writes one status line per managed balance.
 const STATUS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How often (chain time) history beyond the window is pruned.
+const PRUNE_EVERY_SECONDS: i64 = 3_600;
 
 pub fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs() as i64).unwrap_or(0)
@@ -79,6 +89,7 @@ impl Shared {
         });
         let rpc = Arc::new(RpcClient::new_with_commitment(config.rpc_url.clone(), commitment(config.commitment)));
         let store = Store::open(&config.store)?;
+        let sampler = Sampler::from_store(&store)?;
         let metrics = Metrics::default();
         let executor = Executor::new(rpc.clone(), payer.clone(), config.executor, metrics.clone());
         Ok(Arc::new(Self {
@@ -92,6 +103,10 @@ impl Shared {
             executor,
             wake: Notify::new(),
             last_status: Mutex::new(None),
+            sampler: Mutex::new(sampler),
+            last_hold: Mutex::new(None),
+            degraded: Mutex::default(),
+            fee_payer_low: Mutex::new(false),
             in_flight: tokio_util::task::TaskTracker::new(),
             stopping: CancellationToken::new(),
             outbox: std::sync::OnceLock::new(),
@@ -109,6 +124,32 @@ impl Shared {
 
     pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The chain's time (the Clock sysvar as last read, plus what elapsed since); the
+    /// host's before the first read.
+    pub async fn chain_now(&self) -> i64 {
+        self.fleet.read().await.clock.map_or_else(unix_now, |clock| clock.now())
+    }
+
+    /// Lands a crank in the background, tracked so shutdown can wait for it.
+    pub(crate) fn spawn_crank(&self, crank: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.in_flight.spawn(crank);
+    }
+
+    /// Fires when the keeper is stopping: in-flight cranks stop where they are.
+    pub(crate) async fn stopping(&self) {
+        self.stopping.cancelled().await
+    }
+
+    /// Whether the status lines are due, noting that they are written now.
+    pub(crate) fn status_due(&self) -> bool {
+        let mut last = self.last_status.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let due = last.is_none_or(|at| at.elapsed() >= STATUS_INTERVAL);
+        if due {
+            *last = Some(Instant::now());
+        }
+        due
     }
 }
 
@@ -143,8 +184,11 @@ pub async fn run_shared(shared: Arc<Shared>, shutdown: CancellationToken) -> Res
             _ = tokio::time::sleep(delay) => {}
         }
     }
+    if let Err(error) = crate::observe::observe(&shared).await {
+        tracing::warn!(%error, "cannot read the chain's clock yet; the first cycle will");
+    }
     if shared.config.crank {
-        recover(&shared).await.context("resolving actions a previous run left pending")?;
+        dispatch::recover(&shared).await.context("resolving actions a previous run left pending")?;
         keys::warn_if_authority(&shared.rpc, &shared.treasury, &shared.keeper).await;
     }
     let managed_balances = shared.fleet.read().await.balances.len();
@@ -179,38 +223,6 @@ pub async fn run_shared(shared: Arc<Shared>, shutdown: CancellationToken) -> Res
     first_error.map_or(Ok(()), Err)
 }
 
-/// Settles actions a previous run left pending (it may have been killed mid-flight):
-/// a recorded signature that landed is confirmed, anything else re-opens its need. A
-/// crank that lands late is harmless: the program's cooldown and checks refuse a second.
-async fn recover(shared: &Shared) -> Result<()> {
-    let pending = shared.store().actions_with_status(ActionStatus::Pending)?;
-    for action in pending {
-        let landed = match &action.signature {
-            Some(signature) => {
-                let parsed = solana_signature::Signature::from_str(signature)?;
-                let status =
-                    shared.rpc.get_signature_statuses_with_history(&[parsed]).await?.value.into_iter().next().flatten();
-                status.map(|status| status.err.is_none())
-            }
-            None => None,
-        };
-        let now = unix_now();
-        match landed {
-            Some(true) => {
-                let signature = action.signature.as_deref().unwrap_or_default();
-                shared.store().update_action(&action.need, ActionStatus::Confirmed, None, None, now)?;
-                events::ingest(shared, signature).await?;
-                tracing::info!(need = %action.need, %signature, "a crank sent before the restart had landed");
-            }
-            Some(false) => {
-                shared.store().update_action(&action.need, ActionStatus::Failed, None, Some("refused"), now)?
-            }
-            None => shared.store().update_action(&action.need, ActionStatus::Failed, None, Some("interrupted"), now)?,
-        }
-    }
-    Ok(())
-}
-
 /// Loads the treasury's managed balances (getProgramAccounts).
 pub async fn discover(shared: &Shared) -> Result<()> {
     let started = Instant::now();
@@ -238,40 +250,16 @@ async fn discovery_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Res
     }
 }
 
-/// Reads every watched token account in batches and records destination samples.
-pub async fn reconcile(shared: &Shared) -> Result<()> {
-    let addresses: Vec<Pubkey> = shared.fleet.read().await.watched_accounts().into_iter().collect();
-    let metrics = &shared.metrics;
-    let observe = |took: std::time::Duration| metrics.observe_rpc("getMultipleAccounts", took.as_secs_f64());
-    let accounts = read::token_accounts_observed(&shared.rpc, &addresses, &observe).await?;
-    let slot = shared.rpc.get_slot().await.unwrap_or(0);
-    let now = unix_now();
-    let mut fleet = shared.fleet.write().await;
-    for (address, account) in addresses.into_iter().zip(accounts) {
-        match account {
-            Some(account) => {
-                fleet.accounts.insert(address, account);
-            }
-            None => {
-                fleet.accounts.remove(&address);
-            }
-        }
-    }
-    let samples: Vec<(String, u64)> = fleet
-        .balances
-        .iter()
-        .filter_map(|(address, tracked)| {
-            fleet.accounts.get(&tracked.managed.destination).map(|account| (address.to_string(), account.amount))
-        })
-        .collect();
-    shared.store().record_samples(samples.iter().map(|(key, amount)| (key.as_str(), *amount)), slot, now)?;
-    Ok(())
-}
-
 async fn cycle_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<()> {
+    let mut pruned_in = None;
     loop {
         let started = Instant::now();
-        if let Err(error) = cycle(&shared).await {
+        let hour = shared.chain_now().await.div_euclid(PRUNE_EVERY_SECONDS);
+        if pruned_in != Some(hour) {
+            pruned_in = Some(hour);
+            prune(&shared).await;
+        }
+        if let Err(error) = cycle::cycle(&shared).await {
             shared.metrics.add(&metrics::FAILURES, &["cycle"], 1.0);
             tracing::warn!(%error, "cycle failed; retrying next cycle");
         }
@@ -289,158 +277,15 @@ async fn cycle_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<
     }
 }
 
-/// Forecast refits one cycle may spend. Every forecast goes stale at the same bucket
-/// boundary, and refitting a large fleet's all at once stalls the cycle, and every
-/// breach waiting on it, for minutes (10,000 balances: ~2.5 minutes on two cores).
-pub const FORECAST_BUDGET: std::time::Duration = std::time::Duration::from_millis(250);
-
-/// One watch + plan pass over the fleet; cranks run in the background.
-pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
-    reconcile(shared).await?;
-    let now = unix_now();
-    let bucket = shared.config.bucket_seconds;
-    let mut cranks = Vec::new();
-    let status_due = {
-        let mut last = shared.last_status.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let due = last.is_none_or(|at| at.elapsed() >= STATUS_INTERVAL);
-        if due {
-            *last = Some(Instant::now());
+/// Drops history older than the window and gives its space back.
+async fn prune(shared: &Shared) {
+    let cutoff = shared.chain_now().await - shared.config.history_window.as_secs() as i64;
+    let started = Instant::now();
+    match shared.store().prune_history(cutoff) {
+        Ok(0) => {}
+        Ok(rows) => {
+            tracing::info!(rows, took_ms = started.elapsed().as_millis() as u64, "pruned history older than the window")
         }
-        due
-    };
-    {
-        let mut fleet = shared.fleet.write().await;
-        let mut forecasting = std::time::Duration::ZERO;
-        let addresses: Vec<Pubkey> = fleet.balances.keys().copied().collect();
-        for address in addresses {
-            let Some(view) = fleet.view(&address) else { continue };
-            let key = address.to_string();
-            let name = smart_treasury::state::decode_name(&fleet.balances[&address].managed.name).to_string();
-            let current_bucket = now.div_euclid(bucket);
-            // Re-forecast once per bucket: the history only changes bucket by bucket.
-            let stale = fleet.balances[&address].forecast.as_ref().is_none_or(|(made, _)| *made != current_bucket);
-            if stale && forecasting < FORECAST_BUDGET {
-                let started = Instant::now();
-                let history_buckets = (shared.config.forecast.weekly_period * 4) as i64;
-                let from = (current_bucket - history_buckets) * bucket;
-                let history = shared.store().flow_history(&key, bucket, from, current_bucket * bucket)?;
-                let first = history.iter().position(|flow| *flow != 0.0).unwrap_or(history.len());
-                let forecast = forecast_net_flow(&history[first..], &shared.config.forecast);
-                fleet.balances.get_mut(&address).expect("tracked").forecast = Some((current_bucket, forecast));
-                forecasting += started.elapsed();
-            }
-            let tracked = fleet.balances.get_mut(&address).expect("tracked");
-            // Past the budget, a balance keeps its last forecast, or has none yet: the
-            // threshold rules still apply, only a forecast top-up waits.
-            let method = tracked.forecast.as_ref().map(|(_, forecast)| forecast.method);
-            let outlook = tracked
-                .forecast
-                .as_ref()
-                .map(|(_, forecast)| breach_outlook(view.balance, view.thresholds.min, forecast));
-            let labels = [key.as_str(), name.as_str()];
-            shared.metrics.set(&metrics::BALANCE, &labels, view.balance as f64);
-            shared.metrics.set(&metrics::HEALTH_BPS, &labels, f64::from(view.thresholds.health_bps(view.balance)));
-            if let Some(outlook) = &outlook {
-                shared.metrics.set(&metrics::BREACH_PROBABILITY, &labels, outlook.breach_probability);
-                shared.metrics.set(&metrics::AMOUNT_NEEDED, &labels, outlook.amount_needed as f64);
-            }
-            if status_due {
-                let seconds = |buckets: Option<f64>| buckets.map(|b| (b * bucket as f64).round() as i64);
-                tracing::info!(
-                    balance_name = %name,
-                    balance = view.balance,
-                    min = view.thresholds.min,
-                    target = view.thresholds.target,
-                    health_pct = f64::from(view.thresholds.health_bps(view.balance)) / 100.0,
-                    forecast = method.map(tracing::field::debug),
-                    breach_probability = outlook.as_ref().map(|o| format!("{:.2}", o.breach_probability)),
-                    breach_in_s = ?seconds(outlook.as_ref().and_then(|o| o.pessimistic_buckets)),
-                    needed = outlook.as_ref().map(|o| o.amount_needed),
-                    "status"
-                );
-            }
-            let action = plan(&view, outlook.as_ref(), now, &shared.config.planner);
-            tracked.outlook = outlook;
-            if !shared.config.crank {
-                continue;
-            }
-            if let Some(crank) = crank_for(shared.keeper, address, &tracked.managed, &action) {
-                cranks.push((crank, action));
-            }
-        }
+        Err(error) => tracing::warn!(%error, "could not prune the history"),
     }
-    for (crank, action) in cranks {
-        let retry_after = shared.config.retry_refused_after.as_secs() as i64;
-        let claimed = shared.store().claim_action(
-            &crank.need,
-            &crank.managed_balance.to_string(),
-            crank.kind,
-            crank.amount,
-            now,
-            retry_after,
-        )?;
-        if !claimed {
-            continue;
-        }
-        tracing::info!(need = %crank.need, ?action, "acting");
-        let shared = shared.clone();
-        shared.in_flight.clone().spawn(async move { finish(&shared, crank).await });
-    }
-    Ok(())
-}
-
-/// Carries a claimed crank out and records how it ended.
-async fn finish(shared: &Arc<Shared>, crank: Crank) {
-    let record_sent = |signature: &solana_signature::Signature| {
-        let signature = signature.to_string();
-        if let Err(error) =
-            shared.store().update_action(&crank.need, ActionStatus::Pending, Some(&signature), None, unix_now())
-        {
-            tracing::error!(%error, need = %crank.need, "could not record the sent signature");
-        }
-        tracing::info!(need = %crank.need, kind = crank.kind, amount = crank.amount, %signature, "sent");
-    };
-    let outcome = tokio::select! {
-        outcome = shared.executor.execute(&crank, &[], &record_sent) => outcome,
-        _ = shared.stopping.cancelled() => {
-            tracing::info!(need = %crank.need, "stopping: the crank stays pending for the next run to settle");
-            return;
-        }
-    };
-    let now = unix_now();
-    let (status, signature, detail, result) = match &outcome {
-        Outcome::Landed { signature, .. } => (ActionStatus::Confirmed, Some(signature.as_str()), None, "landed"),
-        Outcome::Refused { reason, .. } => (ActionStatus::Failed, None, Some(reason.clone()), "refused"),
-        Outcome::TooExpensive { fee_lamports } => (
-            ActionStatus::Failed,
-            None,
-            Some(format!("fee {fee_lamports} lamports above the maximum")),
-            "too_expensive",
-        ),
-        Outcome::GaveUp { reason, .. } => (ActionStatus::Failed, None, Some(reason.clone()), "gave_up"),
-    };
-    shared.metrics.add(&metrics::ACTIONS, &[crank.kind, result], 1.0);
-    match &outcome {
-        Outcome::Landed { signature, fee_lamports, sends, .. } => {
-            tracing::info!(need = %crank.need, kind = crank.kind, amount = crank.amount, %signature, fee_lamports, sends, "landed");
-            if let Err(error) = events::ingest(shared, signature).await {
-                tracing::warn!(%error, %signature, "could not read the crank's events; the log subscription will");
-            }
-        }
-        other => tracing::warn!(need = %crank.need, kind = crank.kind, outcome = ?other, "not landed"),
-    }
-    if let Err(error) = shared.store().update_action(&crank.need, status, signature, detail.as_deref(), now) {
-        tracing::error!(%error, need = %crank.need, "could not record the crank's outcome");
-    }
-    // The program's state moved on (or refused): read the managed balance again.
-    if let Ok(Some((_, data))) = read::account(&shared.rpc, &crank.managed_balance).await {
-        if let Ok(managed) = <smart_treasury::state::ManagedBalance as anchor_lang::AccountDeserialize>::try_deserialize(
-            &mut data.as_slice(),
-        ) {
-            if let Some(tracked) = shared.fleet.write().await.balances.get_mut(&crank.managed_balance) {
-                tracked.managed = managed;
-            }
-        }
-    }
-    shared.wake.notify_one();
 }

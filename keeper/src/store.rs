@@ -2,8 +2,9 @@
 //! actions it took. One SQLite file in WAL mode, so a restarted keeper (even after
 //! SIGKILL) keeps its history and knows what it already sent.
 
+pub use crate::journal::{ActionRecord, ActionStatus};
 use anyhow::{Context, Result};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, TransactionBehavior};
 use std::path::Path;
 
 /// Schema steps, applied in order; `PRAGMA user_version` records how many ran.
@@ -105,6 +106,20 @@ const MIGRATIONS: &[&str] = &[
         name TEXT PRIMARY KEY,
         applied INTEGER NOT NULL
     );",
+    // Actions carry the keeper that claimed them and when a refused one is due again (on
+    // the chain's clock); every signature sent for a need is kept; movements line up
+    // with samples by slot.
+    "ALTER TABLE action ADD COLUMN keeper TEXT NOT NULL DEFAULT '';
+    ALTER TABLE action ADD COLUMN retry_at INTEGER NOT NULL DEFAULT 0;
+    UPDATE action SET retry_at = updated_at + 30 WHERE status = 'failed';
+    CREATE TABLE action_send (
+        need TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        keeper TEXT NOT NULL,
+        sent_at INTEGER NOT NULL,
+        PRIMARY KEY (need, signature)
+    ) WITHOUT ROWID;
+    CREATE INDEX movement_by_slot ON movement (managed_balance, slot);",
 ];
 
 /// A movement the program made, read from its events.
@@ -123,44 +138,6 @@ pub struct Movement {
     pub fee_lamports: Option<u64>,
 }
 
-/// Where an action stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ActionStatus {
-    /// Built and about to be sent (or sent, not yet confirmed).
-    Pending,
-    Confirmed,
-    Failed,
-}
-
-impl ActionStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Confirmed => "confirmed",
-            Self::Failed => "failed",
-        }
-    }
-
-    fn parse(text: &str) -> Result<Self> {
-        match text {
-            "pending" => Ok(Self::Pending),
-            "confirmed" => Ok(Self::Confirmed),
-            "failed" => Ok(Self::Failed),
-            other => anyhow::bail!("unknown action status {other:?} in the store"),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ActionRecord {
-    pub need: String,
-    pub managed_balance: String,
-    pub kind: String,
-    pub amount: u64,
-    pub signature: Option<String>,
-    pub status: ActionStatus,
-}
-
 pub struct Store {
     pub(crate) conn: Connection,
 }
@@ -177,6 +154,10 @@ impl Store {
 
     fn prepare(mut conn: Connection) -> Result<Self> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Set before the first table exists: pruned history's pages can then go back to
+        // the file system (`history::reclaim`). A store made before keeps its pages for
+        // reuse instead.
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // Another process (a second keeper, a restarted one, a reader) may open the same
@@ -199,41 +180,6 @@ impl Store {
 
     pub fn schema_version(&self) -> Result<usize> {
         Ok(self.conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
-    }
-
-    pub fn record_sample(&self, managed_balance: &str, slot: u64, unix_timestamp: i64, balance: u64) -> Result<()> {
-        self.conn.execute(
-            "INSERT OR IGNORE INTO balance_sample VALUES (?1, ?2, ?3, ?4)",
-            params![managed_balance, slot as i64, unix_timestamp, balance as i64],
-        )?;
-        Ok(())
-    }
-
-    /// Records balances seen at one slot in one transaction: one commit, not one per row.
-    pub fn record_samples<'a>(
-        &self,
-        samples: impl IntoIterator<Item = (&'a str, u64)>,
-        slot: u64,
-        unix_timestamp: i64,
-    ) -> Result<()> {
-        let tx = self.conn.unchecked_transaction()?;
-        {
-            let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO balance_sample VALUES (?1, ?2, ?3, ?4)")?;
-            for (managed_balance, balance) in samples {
-                insert.execute(params![managed_balance, slot as i64, unix_timestamp, balance as i64])?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    pub fn sample_count(&self, managed_balance: &str) -> Result<u64> {
-        let count: i64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM balance_sample WHERE managed_balance = ?1",
-            params![managed_balance],
-            |row| row.get(0),
-        )?;
-        Ok(count as u64)
     }
 
     /// Records a movement once, however often its transaction is seen.
@@ -274,124 +220,6 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Organic net flow (what payouts and deposits did, without the program's own
-    /// movements) per bucket of `bucket_seconds`, for buckets `[from, to)`. A bucket
-    /// without a sample carries the last known balance.
-    pub fn flow_history(&self, managed_balance: &str, bucket_seconds: i64, from: i64, to: i64) -> Result<Vec<f64>> {
-        anyhow::ensure!(bucket_seconds > 0 && to >= from, "invalid flow window");
-        let buckets = ((to - from) / bucket_seconds) as usize;
-        let mut closing: Vec<Option<i64>> = vec![None; buckets];
-        // Cached statements: a fleet's re-forecast runs these once per managed balance.
-        let mut opening: Option<i64> = self
-            .conn
-            .prepare_cached(
-                "SELECT balance FROM balance_sample WHERE managed_balance = ?1 AND unix_timestamp < ?2
-                 ORDER BY unix_timestamp DESC, slot DESC LIMIT 1",
-            )?
-            .query_row(params![managed_balance, from], |row| row.get(0))
-            .optional()?;
-        let mut samples = self.conn.prepare_cached(
-            "SELECT unix_timestamp, balance FROM balance_sample
-             WHERE managed_balance = ?1 AND unix_timestamp >= ?2 AND unix_timestamp < ?3 ORDER BY unix_timestamp, slot",
-        )?;
-        for row in samples.query_map(params![managed_balance, from, from + bucket_seconds * buckets as i64], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
-        })? {
-            let (timestamp, balance) = row?;
-            closing[((timestamp - from) / bucket_seconds) as usize] = Some(balance);
-        }
-        let mut moved = vec![0i64; buckets];
-        let mut movements = self.conn.prepare_cached(
-            "SELECT unix_timestamp, amount FROM movement
-             WHERE managed_balance = ?1 AND unix_timestamp >= ?2 AND unix_timestamp < ?3",
-        )?;
-        for row in movements
-            .query_map(params![managed_balance, from, from + bucket_seconds * buckets as i64], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
-            })?
-        {
-            let (timestamp, amount) = row?;
-            moved[((timestamp - from) / bucket_seconds) as usize] += amount;
-        }
-        let mut flows = Vec::with_capacity(buckets);
-        for (close, program_moved) in closing.into_iter().zip(moved) {
-            let close = close.or(opening);
-            let flow = match (opening, close) {
-                (Some(open), Some(close)) => (close - open - program_moved) as f64,
-                _ => 0.0,
-            };
-            flows.push(flow);
-            opening = close;
-        }
-        Ok(flows)
-    }
-
-    /// Claims a need (one breach, one forecast window, one excess) for acting on it.
-    /// Returns false when it is already claimed: pending, confirmed, or failed less than
-    /// `retry_after` seconds ago.
-    pub fn claim_action(
-        &self,
-        need: &str,
-        managed_balance: &str,
-        kind: &str,
-        amount: u64,
-        now: i64,
-        retry_after: i64,
-    ) -> Result<bool> {
-        let claimed = self.conn.execute(
-            "INSERT INTO action VALUES (?1, ?2, ?3, ?4, NULL, 'pending', NULL, ?5, ?5)
-             ON CONFLICT (need) DO UPDATE SET status = 'pending', kind = excluded.kind, amount = excluded.amount,
-                 signature = NULL, detail = NULL, updated_at = excluded.updated_at
-             WHERE action.status = 'failed' AND action.updated_at <= excluded.updated_at - ?6",
-            params![need, managed_balance, kind, amount as i64, now, retry_after],
-        )?;
-        Ok(claimed == 1)
-    }
-
-    pub fn update_action(
-        &self,
-        need: &str,
-        status: ActionStatus,
-        signature: Option<&str>,
-        detail: Option<&str>,
-        now: i64,
-    ) -> Result<()> {
-        let changed = self.conn.execute(
-            "UPDATE action SET status = ?2, signature = COALESCE(?3, signature), detail = ?4, updated_at = ?5 WHERE need = ?1",
-            params![need, status.as_str(), signature, detail, now],
-        )?;
-        anyhow::ensure!(changed == 1, "no action recorded for need {need}");
-        Ok(())
-    }
-
-    pub fn actions_with_status(&self, status: ActionStatus) -> Result<Vec<ActionRecord>> {
-        let mut statement = self.conn.prepare(
-            "SELECT need, managed_balance, kind, amount, signature, status FROM action WHERE status = ?1 ORDER BY created_at",
-        )?;
-        let rows = statement.query_map(params![status.as_str()], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, i64>(3)?,
-                row.get::<_, Option<String>>(4)?,
-                row.get::<_, String>(5)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (need, managed_balance, kind, amount, signature, status) = row?;
-            Ok(ActionRecord {
-                need,
-                managed_balance,
-                kind,
-                amount: amount as u64,
-                signature,
-                status: ActionStatus::parse(&status)?,
-            })
-        })
-        .collect()
     }
 }
 
@@ -451,29 +279,29 @@ mod tests {
     }
 
     #[test]
-    fn samples_recorded_together_read_back_as_single_ones() {
-        let store = Store::in_memory().unwrap();
-        store.record_samples([("a", 1_000), ("b", 50)], 1, 95).unwrap();
-        store.record_samples([("a", 700), ("b", 50)], 2, 105).unwrap();
-        // A second sample at the same slot is ignored, as `record_sample` ignores it.
-        store.record_samples([("a", 1)], 2, 106).unwrap();
-        assert_eq!(store.sample_count("a").unwrap(), 2);
-        assert_eq!(store.flow_history("a", 10, 100, 110).unwrap(), vec![-300.0]);
-        assert_eq!(store.flow_history("b", 10, 100, 110).unwrap(), vec![0.0]);
-    }
-
-    #[test]
-    fn flow_history_removes_the_programs_own_movements() {
-        let store = Store::in_memory().unwrap();
-        // Bucket 0: 1,000 -> 700 (payouts). Bucket 1: 700 -> 4,500 with a 4,000 top-up,
-        // so payouts were 200. Bucket 2: no sample, flat. Bucket 3: 4,500 -> 4,400.
-        store.record_sample("mb", 1, 95, 1_000).unwrap();
-        store.record_sample("mb", 2, 105, 700).unwrap();
-        store.record_sample("mb", 3, 115, 4_500).unwrap();
-        store.record_movement(&movement("sig", 4_000, 112)).unwrap();
-        store.record_sample("mb", 4, 135, 4_400).unwrap();
-        let flows = store.flow_history("mb", 10, 100, 140).unwrap();
-        assert_eq!(flows, vec![-300.0, -200.0, 0.0, -100.0]);
+    fn a_new_store_gives_pruned_pages_back() {
+        let dir = std::env::temp_dir().join(format!("keeper-store-vacuum-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("history.sqlite");
+        let _ = std::fs::remove_file(&path);
+        let store = Store::open(&path).unwrap();
+        let mode: i64 = store.conn.pragma_query_value(None, "auto_vacuum", |row| row.get(0)).unwrap();
+        assert_eq!(mode, 2, "incremental");
+        let samples: Vec<crate::history::Sample> = (0..20_000u64)
+            .map(|i| crate::history::Sample {
+                managed_balance: format!("balance-{}", i % 100),
+                slot: i,
+                unix_timestamp: i as i64,
+                balance: i,
+            })
+            .collect();
+        store.record_samples(&samples).unwrap();
+        let full = store.size().unwrap();
+        assert!(store.prune_history(19_000).unwrap() > 18_000);
+        let pruned = store.size().unwrap();
+        assert!(pruned.bytes * 3 < full.bytes, "{full:?} -> {pruned:?}");
+        assert_eq!(pruned.free_bytes, 0);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
@@ -482,29 +310,5 @@ mod tests {
         store.record_movement(&movement("sig", 10, 1)).unwrap();
         store.record_movement(&movement("sig", 10, 1)).unwrap();
         assert_eq!(store.movements("mb").unwrap().len(), 1);
-    }
-
-    #[test]
-    fn a_need_is_claimed_once() {
-        let store = Store::in_memory().unwrap();
-        assert!(store.claim_action("mb:v3:breach@200", "mb", "threshold", 10, 1, 30).unwrap());
-        assert!(!store.claim_action("mb:v3:breach@200", "mb", "threshold", 10, 2, 30).unwrap());
-        store.update_action("mb:v3:breach@200", ActionStatus::Confirmed, Some("sig"), None, 3).unwrap();
-        assert!(!store.claim_action("mb:v3:breach@200", "mb", "threshold", 10, 100, 30).unwrap());
-        let confirmed = store.actions_with_status(ActionStatus::Confirmed).unwrap();
-        assert_eq!(confirmed.len(), 1);
-        assert_eq!(confirmed[0].signature.as_deref(), Some("sig"));
-        assert!(store.update_action("unknown", ActionStatus::Failed, None, None, 4).is_err());
-    }
-
-    #[test]
-    fn a_refused_need_can_be_claimed_again_after_the_retry_delay() {
-        let store = Store::in_memory().unwrap();
-        assert!(store.claim_action("need", "mb", "threshold", 10, 1, 30).unwrap());
-        store.update_action("need", ActionStatus::Failed, None, Some("cooldown"), 5).unwrap();
-        assert!(!store.claim_action("need", "mb", "threshold", 10, 20, 30).unwrap());
-        assert!(store.claim_action("need", "mb", "threshold", 12, 35, 30).unwrap());
-        let pending = store.actions_with_status(ActionStatus::Pending).unwrap();
-        assert_eq!((pending.len(), pending[0].amount), (1, 12));
     }
 }

@@ -1,9 +1,10 @@
 //! Account subscriptions on every managed destination, so a payout wakes the cycle at
-//! once instead of at the next reconciliation. Reconnects when the socket drops and
+//! once instead of at the next reconciliation. Each update is applied with its slot: one
+//! older than the last read (of either path) is ignored. Reconnects when the socket drops and
 //! resubscribes when the fleet changes; the cycle's batched reads cover any gap,
 //! including a socket that stays open but stops delivering.
 
-use crate::service::{unix_now, Shared};
+use crate::service::Shared;
 use anchor_lang::prelude::Pubkey;
 use anyhow::Result;
 use futures_util::{stream::select_all, StreamExt};
@@ -26,7 +27,13 @@ async fn destinations(shared: &Shared) -> BTreeSet<Pubkey> {
 async fn watch(shared: &Shared, shutdown: &CancellationToken) -> Result<()> {
     let watched = destinations(shared).await;
     let client = PubsubClient::new(&shared.config.ws_url).await?;
-    let config = RpcAccountInfoConfig { encoding: Some(UiAccountEncoding::Base64), ..RpcAccountInfoConfig::default() };
+    // At the keeper's commitment (confirmed by default), as its batch reads: a slower
+    // level would wake it late, a faster one on what may still be rolled back.
+    let config = RpcAccountInfoConfig {
+        encoding: Some(UiAccountEncoding::Base64),
+        commitment: Some(shared.rpc.commitment()),
+        ..RpcAccountInfoConfig::default()
+    };
     let mut streams = Vec::with_capacity(watched.len());
     for address in &watched {
         let (stream, _unsubscribe) = client.account_subscribe(address, Some(config.clone())).await?;
@@ -48,22 +55,12 @@ async fn watch(shared: &Shared, shutdown: &CancellationToken) -> Result<()> {
                 let Some((address, response)) = update else {
                     anyhow::bail!("the subscription stream ended");
                 };
-                let Some(account) = response.value.decode::<solana_account::Account>() else { continue };
-                let Ok(token) = smart_treasury_client::read::parse_token_account(address, account.owner, &account.data) else {
-                    continue;
-                };
-                let slot = response.context.slot;
-                let mut fleet = shared.fleet.write().await;
-                fleet.accounts.insert(address, token);
-                let store = shared.store();
-                for (key, tracked) in &fleet.balances {
-                    if tracked.managed.destination == address {
-                        store.record_sample(&key.to_string(), slot, unix_now(), token.amount)?;
-                    }
+                let account = response.value.decode::<solana_account::Account>();
+                let state = crate::observe::account_state(address, account);
+                // A notification older than the last read changes nothing.
+                if shared.fleet.write().await.observe(address, response.context.slot, state) {
+                    shared.wake.notify_one();
                 }
-                drop(store);
-                drop(fleet);
-                shared.wake.notify_one();
             }
         }
     }

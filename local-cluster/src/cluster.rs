@@ -78,8 +78,8 @@ impl LocalCluster {
         progress(Progress::LoadingRuntime);
         genesis::install_syscall_stubs().await;
         progress(Progress::BuildingGenesis { native: matches!(program, ProgramBuild::Native) });
-        let slot_duration = config.slot_duration;
-        let genesis = tokio::task::spawn_blocking(move || genesis::build(program, slot_duration))
+        let (slot_duration, clock_lag) = (config.slot_duration, config.clock_lag);
+        let genesis = tokio::task::spawn_blocking(move || genesis::build(program, slot_duration, clock_lag))
             .await
             .context("building genesis failed")?;
         let (node, bank_thread) =

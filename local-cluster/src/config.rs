@@ -74,6 +74,10 @@ pub struct ClusterConfig {
     pub slot_duration: Duration,
     /// When transactions land and how the commitment levels trail (realistic by default).
     pub confirmation: Confirmation,
+    /// How far the cluster's clock (block times, the Clock sysvar) runs behind the host's.
+    /// Real clusters' clocks drift from wall-clock time; a program's cooldowns count in
+    /// the cluster's.
+    pub clock_lag: Duration,
     pub faults: FaultConfig,
     /// The SBF build of Smart Treasury to load; `None` runs the program natively.
     pub program_so: Option<PathBuf>,
@@ -89,6 +93,7 @@ impl Default for ClusterConfig {
             ws_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, DEFAULT_WS_PORT)),
             slot_duration: DEFAULT_SLOT_DURATION,
             confirmation: Confirmation::REALISTIC,
+            clock_lag: Duration::ZERO,
             faults: FaultConfig::default(),
             program_so: None,
             sample_period: DEFAULT_SAMPLE_PERIOD,

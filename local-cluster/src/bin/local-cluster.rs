@@ -40,6 +40,10 @@ struct Args {
     /// Slots `finalized` trails the working slot.
     #[arg(long, default_value_t = Confirmation::REALISTIC.finalized_lag_slots, value_name = "SLOTS")]
     finalized_lag_slots: u64,
+    /// Run the cluster's clock (block times, the Clock sysvar) this many seconds behind
+    /// the host's, as real clusters' clocks drift.
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    clock_lag_s: u64,
     /// Load this SBF build of Smart Treasury instead of running it natively.
     #[arg(long, env = "LOCAL_CLUSTER_PROGRAM_SO", value_name = "PATH")]
     program_so: Option<PathBuf>,
@@ -90,6 +94,7 @@ impl Args {
                     ..Confirmation::REALISTIC
                 }
             },
+            clock_lag: Duration::from_secs(self.clock_lag_s),
             faults: FaultConfig {
                 latency: Duration::from_millis(self.fault_latency_ms),
                 rate_limited: self.fault_rate_limited,

@@ -55,7 +55,7 @@ pub(crate) async fn install_syscall_stubs() {
         .await;
 }
 
-pub(crate) fn build(program: ProgramBuild, slot_duration: Duration) -> Genesis {
+pub(crate) fn build(program: ProgramBuild, slot_duration: Duration, clock_lag: Duration) -> Genesis {
     let rent = Rent::default();
     let faucet = Keypair::new();
     let identity = Keypair::new().pubkey();
@@ -89,8 +89,10 @@ pub(crate) fn build(program: ProgramBuild, slot_duration: Duration) -> Genesis {
         program_accounts,
     );
     // Block times come from genesis time plus slots elapsed, so both follow the wall clock.
-    genesis_config.creation_time =
-        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs() as i64);
+    genesis_config.creation_time = SystemTime::now()
+        .checked_sub(clock_lag)
+        .and_then(|created| created.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |since| since.as_secs() as i64);
     genesis_config.poh_config = PohConfig::new_sleep(slot_duration / genesis_config.ticks_per_slot as u32);
 
     let bank = Bank::new_from_genesis(

@@ -109,7 +109,7 @@ async fn pass(
     let mut previous = after_discovery;
     for cycle in 1..=cycles {
         let started = Instant::now();
-        service::cycle(&shared).await?;
+        smart_treasury_keeper::cycle::cycle(&shared).await?;
         let elapsed = started.elapsed().as_secs_f64() * 1e3;
         let now = counts();
         if let (Some(previous), Some(now)) = (&previous, &now) {
@@ -399,7 +399,7 @@ async fn main() -> Result<()> {
              start, none: threshold top-ups never wait for a forecast) until a later cycle refits them.\n",
             args.history_days,
             count(*samples),
-            service::FORECAST_BUDGET.as_millis()
+            smart_treasury_keeper::cycle::FORECAST_BUDGET.as_millis()
         )?;
         writeln!(out, "| measurement | result | target |\n|---|---|---|")?;
         writeln!(

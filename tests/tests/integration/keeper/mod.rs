@@ -7,8 +7,11 @@ mod actions;
 mod config;
 mod events;
 mod faults;
+mod fleet;
+mod history;
 mod landing;
 mod restart;
+mod state;
 
 use smart_treasury_cli::demo::setup::{self, Demo};
 use smart_treasury_client::{ix, keypair::save_keypair, pda, tx, Change};
@@ -18,7 +21,7 @@ use smart_treasury_keeper::{
     service,
     store::Movement,
 };
-use smart_treasury_local_cluster::LocalCluster;
+use smart_treasury_local_cluster::{ClusterConfig, Confirmation, LocalCluster};
 use smart_treasury_tests::TempDir;
 use solana_keypair::Keypair;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
@@ -42,8 +45,18 @@ pub struct Env {
 }
 
 pub async fn env() -> Env {
-    let (cluster, rpc) =
-        smart_treasury_tests::start_cluster(SLOT, smart_treasury_local_cluster::Confirmation::REALISTIC).await;
+    env_on(realistic_cluster()).await
+}
+
+/// The realistic cluster the keeper is tested on: 100 ms slots, free ports.
+pub fn realistic_cluster() -> ClusterConfig {
+    ClusterConfig { slot_duration: SLOT, confirmation: Confirmation::REALISTIC, ..ClusterConfig::ephemeral() }
+}
+
+/// `env` on a cluster started with `config`.
+pub async fn env_on(config: ClusterConfig) -> Env {
+    let cluster = LocalCluster::start(config).await.expect("the cluster starts");
+    let rpc = smart_treasury_client::connect(&cluster.rpc_url());
     let dir = TempDir::new("smart-treasury-keeper");
     let demo = setup::build(&rpc, &cluster.faucet(), &dir.0).await.expect("the demo treasury is built");
     Env { cluster, rpc, demo, dir }
@@ -152,6 +165,16 @@ pub fn stored_event_ids(store: &std::path::Path) -> BTreeSet<(String, u32)> {
     let Ok(store) = smart_treasury_keeper::store::Store::open(store) else { return BTreeSet::new() };
     let events = store.events(&Default::default()).expect("stored events");
     events.into_iter().map(|event| (event.signature, event.index)).collect()
+}
+
+/// A keeper running in this process until the token fires, with its shared state for
+/// the test to look at (metrics, fleet, store).
+pub fn start_shared(
+    config: KeeperConfig,
+) -> (std::sync::Arc<service::Shared>, tokio::task::JoinHandle<anyhow::Result<()>>, CancellationToken) {
+    let shared = service::Shared::new(config).expect("the keeper's state");
+    let shutdown = CancellationToken::new();
+    (shared.clone(), tokio::spawn(service::run_shared(shared, shutdown.clone())), shutdown)
 }
 
 /// A keeper running in this process until the token fires.

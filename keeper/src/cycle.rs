@@ -1,0 +1,270 @@
+//! One pass over the fleet: read the chain, keep the history, refresh forecasts, plan
+//! the fleet (pure), publish what was seen and planned, dispatch the cranks. Cranks land
+//! in the background; the next pass does not wait for them.
+
+use crate::{
+    event_log::Alert,
+    fleet_plan::{plan_fleet, FleetPlan, Hold, Planned, Planner},
+    forecast::forecast_net_flow,
+    history::Sample,
+    journal::Claim,
+    metrics,
+    observe::{observe, Observed},
+    service::Shared,
+};
+use anchor_lang::prelude::Pubkey;
+use anyhow::Result;
+use smart_treasury_client::TokenAmount;
+use std::{sync::Arc, time::Instant};
+
+/// Forecast refits one cycle may spend. Every forecast goes stale at the same bucket
+/// boundary, and refitting a large fleet's all at once stalls the cycle, and every
+/// breach waiting on it, for minutes (10,000 balances: ~2.5 minutes on two cores).
+pub const FORECAST_BUDGET: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Another keeper's pending claim older than this is taken over: a landing gives up
+/// well before (three blockhashes of about a minute each).
+pub const STALE_CLAIM_SECONDS: i64 = 300;
+
+/// One pass over the fleet.
+pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
+    let observed = observe(shared).await?;
+    let now = shared.chain_now().await;
+    record_history(shared, now).await?;
+    refresh_forecasts(shared, now).await?;
+    let plan = {
+        let fleet = shared.fleet.read().await;
+        let planner =
+            Planner { keeper: shared.keeper, cranks: shared.config.crank, now, config: &shared.config.planner };
+        plan_fleet(&fleet, &planner)
+    };
+    publish(shared, &plan, &observed).await;
+    dispatch(shared, plan, now).await
+}
+
+/// Keeps a sample of each destination read when it changed or opened a bucket.
+async fn record_history(shared: &Shared, now: i64) -> Result<()> {
+    let bucket = shared.config.bucket_seconds;
+    let samples: Vec<Sample> = {
+        let fleet = shared.fleet.read().await;
+        let mut sampler = shared.sampler.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        fleet
+            .balances
+            .iter()
+            .filter_map(|(address, tracked)| {
+                let destination = &tracked.managed.destination;
+                let account = fleet.accounts.get(destination)?;
+                let slot = *fleet.observed.get(destination)?;
+                Some(Sample {
+                    managed_balance: address.to_string(),
+                    slot,
+                    unix_timestamp: now,
+                    balance: account.amount,
+                })
+            })
+            .filter(|sample| sampler.keep(sample, bucket))
+            .collect()
+    };
+    if !samples.is_empty() {
+        shared.store().record_samples(&samples)?;
+    }
+    Ok(())
+}
+
+/// Refits forecasts gone stale (one per bucket), within the cycle's budget: past it, a
+/// balance keeps its last forecast, or has none yet; threshold rules never wait on one.
+async fn refresh_forecasts(shared: &Shared, now: i64) -> Result<()> {
+    let bucket = shared.config.bucket_seconds;
+    let current_bucket = now.div_euclid(bucket);
+    let stale: Vec<Pubkey> = shared
+        .fleet
+        .read()
+        .await
+        .balances
+        .iter()
+        .filter(|(_, tracked)| tracked.forecast.as_ref().is_none_or(|(made, _)| *made != current_bucket))
+        .map(|(address, _)| *address)
+        .collect();
+    let started = Instant::now();
+    let history_buckets = (shared.config.forecast.weekly_period * 4) as i64;
+    let from = (current_bucket - history_buckets) * bucket;
+    for address in stale {
+        if started.elapsed() >= FORECAST_BUDGET {
+            break;
+        }
+        let history = shared.store().flow_history(&address.to_string(), bucket, from, current_bucket * bucket)?;
+        let first = history.iter().position(|flow| *flow != 0.0).unwrap_or(history.len());
+        let forecast = forecast_net_flow(&history[first..], &shared.config.forecast);
+        if let Some(tracked) = shared.fleet.write().await.balances.get_mut(&address) {
+            tracked.forecast = Some((current_bucket, forecast));
+        }
+    }
+    Ok(())
+}
+
+/// Metrics, the fleet's outlooks, degraded balances, the fee payer and (every few
+/// seconds) a status line per balance.
+async fn publish(shared: &Shared, plan: &FleetPlan, observed: &Observed) {
+    {
+        let mut fleet = shared.fleet.write().await;
+        for planned in &plan.planned {
+            if let Some(tracked) = fleet.balances.get_mut(&planned.address) {
+                tracked.outlook = planned.outlook.clone();
+            }
+        }
+    }
+    let hold = plan.planned.first().and_then(|planned| planned.hold.clone());
+    shared.metrics.set(&metrics::PAUSED, &[], f64::from(u8::from(hold == Some(Hold::Paused))));
+    note_hold(shared, hold.as_ref());
+    for planned in &plan.planned {
+        let key = planned.address.to_string();
+        let labels = [key.as_str(), planned.name.as_str()];
+        let view = &planned.view;
+        shared.metrics.set(&metrics::BALANCE, &labels, view.balance as f64);
+        shared.metrics.set(&metrics::HEALTH_BPS, &labels, f64::from(view.thresholds.health_bps(view.balance)));
+        shared.metrics.set(&metrics::DEGRADED, &labels, 0.0);
+        if let Some(outlook) = &planned.outlook {
+            shared.metrics.set(&metrics::BREACH_PROBABILITY, &labels, outlook.breach_probability);
+            shared.metrics.set(&metrics::AMOUNT_NEEDED, &labels, outlook.amount_needed as f64);
+        }
+    }
+    publish_degraded(shared, &plan.degraded).await;
+    if let Some(lamports) = observed.fee_payer_lamports {
+        note_fee_payer(shared, lamports);
+    }
+    if shared.status_due() {
+        let decimals = shared.fleet.read().await;
+        for planned in &plan.planned {
+            let decimals = decimals.balances.get(&planned.address).map_or(0, |tracked| tracked.managed.decimals);
+            status_line(shared, planned, decimals);
+        }
+    }
+}
+
+/// Says once when a hold starts and when it ends.
+fn note_hold(shared: &Shared, hold: Option<&Hold>) {
+    let mut last = shared.last_hold.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if last.as_ref() == hold {
+        return;
+    }
+    match hold {
+        Some(Hold::Paused) => tracing::warn!("the treasury is paused: no cranks are sent until it is unpaused"),
+        Some(Hold::NotOnAllowList) => tracing::error!(
+            keeper = %shared.keeper,
+            "this keeper is not on the treasury's crank allow-list: no cranks are sent; ask the authority to add \
+             it (set_crank_access) or run it watch-only"
+        ),
+        Some(Hold::WatchOnly) => tracing::info!("watching only: this process sends no cranks"),
+        None if last.is_some() => tracing::info!("cranking again"),
+        None => {}
+    }
+    *last = hold.cloned();
+}
+
+/// Marks each degraded balance (metric, one log line and one `keeper.action_failed`
+/// alert per cause) and clears those that recovered.
+async fn publish_degraded(shared: &Shared, degraded: &[(Pubkey, String)]) {
+    let fleet = shared.fleet.read().await;
+    let mut known = shared.degraded.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let now_degraded: std::collections::BTreeSet<Pubkey> = degraded.iter().map(|(address, _)| *address).collect();
+    known.retain(|address| {
+        let still = now_degraded.contains(address);
+        if !still {
+            tracing::info!(managed_balance = %address, "the managed balance's destination is usable again");
+        }
+        still
+    });
+    for (address, reason) in degraded {
+        let Some(tracked) = fleet.balances.get(address) else { continue };
+        let key = address.to_string();
+        let name = smart_treasury::state::decode_name(&tracked.managed.name).to_string();
+        shared.metrics.set(&metrics::DEGRADED, &[key.as_str(), name.as_str()], 1.0);
+        if !known.insert(*address) {
+            continue;
+        }
+        let destination = tracked.managed.destination;
+        tracing::warn!(
+            managed_balance = %address, balance_name = %name, %destination, %reason,
+            "cannot act on this managed balance: its destination is unusable; the rest of the fleet carries on. \
+             Re-create the destination or close the managed balance"
+        );
+        shared.metrics.add(&metrics::ALERTS, &["destination_unusable"], 1.0);
+        let alert = Alert {
+            // The same cause at the same configuration is one alert, for every keeper.
+            id: format!("{address}:v{}:destination-unusable", tracked.managed.config_version),
+            kind: "keeper.action_failed",
+            managed_balance: Some(*address),
+            at: fleet.clock.map_or_else(crate::service::unix_now, |clock| clock.now()),
+            slot: fleet.observed.get(&destination).copied(),
+            detail: serde_json::json!({ "destination": destination.to_string(), "reason": reason }),
+        };
+        let info = crate::events::info_of(address, &tracked.managed);
+        let outbox = shared.outbox();
+        if let Err(error) = shared.store().record_alert(&alert, Some(&info), outbox.as_deref()) {
+            tracing::warn!(%error, "could not record the alert");
+        }
+    }
+}
+
+/// The fee payer's balance, every cycle: a gauge, and a warning when it crosses below
+/// the threshold.
+fn note_fee_payer(shared: &Shared, lamports: u64) {
+    shared.metrics.set(&metrics::FEE_PAYER_LAMPORTS, &[], lamports as f64);
+    let low = lamports < shared.config.executor.low_balance_lamports;
+    let mut was_low = shared.fee_payer_low.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if low && !*was_low {
+        tracing::warn!(
+            fee_payer = %shared.keeper,
+            sol = %TokenAmount::new(lamports, 9),
+            threshold_sol = %TokenAmount::new(shared.config.executor.low_balance_lamports, 9),
+            "the keeper's fee payer is running low: fund it or cranks will stop"
+        );
+        shared.metrics.add(&metrics::ALERTS, &["fee_payer_low"], 1.0);
+    }
+    *was_low = low;
+}
+
+fn status_line(shared: &Shared, planned: &Planned, decimals: u8) {
+    let view = &planned.view;
+    let bucket = shared.config.bucket_seconds as f64;
+    let tokens = |amount: u64| TokenAmount::new(amount, decimals).to_string();
+    let outlook = planned.outlook.as_ref();
+    tracing::info!(
+        balance_name = %planned.name,
+        balance = %tokens(view.balance),
+        min = %tokens(view.thresholds.min),
+        target = %tokens(view.thresholds.target),
+        health_pct = f64::from(view.thresholds.health_bps(view.balance)) / 100.0,
+        breach_probability = outlook.map(|outlook| format!("{:.2}", outlook.breach_probability)),
+        breach_in_s = ?outlook.and_then(|outlook| outlook.pessimistic_buckets).map(|buckets| (buckets * bucket).round() as i64),
+        needed = outlook.map(|outlook| tokens(outlook.amount_needed)),
+        action = ?planned.action,
+        held = ?planned.hold,
+        "status"
+    );
+}
+
+/// Claims each crank's need and lands it in the background.
+async fn dispatch(shared: &Arc<Shared>, plan: FleetPlan, now: i64) -> Result<()> {
+    let keeper = shared.keeper.to_string();
+    for planned in plan.planned {
+        let Some(crank) = planned.crank else { continue };
+        let managed_balance = crank.managed_balance.to_string();
+        let claim = Claim {
+            need: &crank.need,
+            managed_balance: &managed_balance,
+            kind: crank.kind,
+            amount: crank.amount,
+            keeper: &keeper,
+            now,
+            stale_after: STALE_CLAIM_SECONDS,
+        };
+        if !shared.store().claim_action(&claim)? {
+            continue;
+        }
+        tracing::info!(need = %crank.need, action = ?planned.action, "acting");
+        let shared_for_crank = shared.clone();
+        shared.spawn_crank(async move { crate::dispatch::finish(&shared_for_crank, crank).await });
+    }
+    Ok(())
+}
