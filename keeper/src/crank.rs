@@ -55,7 +55,20 @@ pub fn crank_for(keeper: Pubkey, address: Pubkey, managed: &ManagedBalance, acti
             ("rebalance", "rebalance", amount, ix::rebalance_ratio(keeper, accounts, version, &sources))
         }
     };
-    // A threshold and a forecast top-up answer the same need: the family, not the kind.
-    let need = format!("{address}:{family}:v{version}:after-slot-{}", managed.last_automation_slot);
+    let need = need_key(address, managed, family);
     Some(Crank { managed_balance: address, need, kind, amount, instruction, sources_passed })
+}
+
+/// Names a need: the managed balance, which of the treasury's creations it is (the
+/// program counts them in the high 32 bits of the config version, so a balance closed and
+/// re-created at the same address is another), its settings' version, its last automatic
+/// move, and the family of move (a threshold and a forecast top-up answer the same need).
+pub fn need_key(address: Pubkey, managed: &ManagedBalance, family: &str) -> String {
+    let version = managed.config_version;
+    format!(
+        "{address}:created-{}:{family}:v{}:after-slot-{}",
+        version >> 32,
+        version & u64::from(u32::MAX),
+        managed.last_automation_slot
+    )
 }

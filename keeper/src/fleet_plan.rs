@@ -132,11 +132,12 @@ mod tests {
         (fleet, breached, broken)
     }
 
+    /// A token account of the balances' mint (the all-zero one).
     fn token(address: Pubkey, owner: Pubkey, amount: u64) -> AccountState {
         AccountState::Token(TokenAccount {
             address,
             token_program: Pubkey::new_unique(),
-            mint: Pubkey::new_unique(),
+            mint: Pubkey::default(),
             owner,
             amount,
             delegate: None,

@@ -4,6 +4,7 @@
 //! from what a keeper believes.
 
 mod actions;
+mod commitment;
 mod config;
 mod events;
 mod faults;
@@ -11,6 +12,7 @@ mod fleet;
 mod history;
 mod landing;
 mod restart;
+mod sources;
 mod state;
 
 use smart_treasury_cli::demo::setup::{self, Demo};
