@@ -34,8 +34,13 @@ pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
     refresh_forecasts(shared, now).await?;
     let plan = {
         let fleet = shared.fleet.read().await;
-        let planner =
-            Planner { keeper: shared.keeper, cranks: shared.config.crank, now, config: &shared.config.planner };
+        let planner = Planner {
+            keeper: shared.keeper,
+            cranks: shared.config.crank,
+            now,
+            bucket_seconds: shared.config.bucket_seconds,
+            config: &shared.config.planner,
+        };
         plan_fleet(&fleet, &planner)
     };
     publish(shared, &plan, &observed).await;

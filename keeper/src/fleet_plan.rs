@@ -6,7 +6,7 @@
 use crate::{
     crank::{crank_for, Crank},
     fleet::Fleet,
-    forecast::{breach_outlook, BreachOutlook},
+    forecast::{breach_outlook, BreachOutlook, Horizon},
     planner::{self, Action, BalanceView, PlannerConfig},
 };
 use anchor_lang::prelude::Pubkey;
@@ -51,6 +51,8 @@ pub struct Planner<'a> {
     pub cranks: bool,
     /// The chain's time.
     pub now: i64,
+    /// Seconds per forecast bucket.
+    pub bucket_seconds: i64,
     pub config: &'a PlannerConfig,
 }
 
@@ -79,8 +81,10 @@ pub fn plan_fleet(fleet: &Fleet, planner: &Planner<'_>) -> FleetPlan {
         }
         // Not read yet (a balance discovered since the last read).
         let Some(view) = fleet.view(address) else { continue };
-        let outlook =
-            tracked.forecast.as_ref().map(|(_, forecast)| breach_outlook(view.balance, view.thresholds.min, forecast));
+        let outlook = tracked.forecast.as_ref().map(|(made_for, forecast)| {
+            let horizon = Horizon::at(planner.now, planner.bucket_seconds, *made_for, planner.config.lead_seconds);
+            breach_outlook(view.balance, view.thresholds.min, forecast, &horizon)
+        });
         let action = planner::plan(&view, outlook.as_ref(), planner.now, planner.config);
         let crank = match hold {
             Some(_) => None,
@@ -166,7 +170,7 @@ mod tests {
     }
 
     fn planner(keeper: Pubkey, config: &PlannerConfig) -> Planner<'_> {
-        Planner { keeper, cranks: true, now: NOW, config }
+        Planner { keeper, cranks: true, now: NOW, bucket_seconds: 3_600, config }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use augurs::{
     mstl::MSTLModel,
     prelude::{Fit, Predict},
 };
+use distrs::{Normal, StudentsT};
 
 /// How a forecast was made: richer models need longer history.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,31 +103,63 @@ pub fn forecast_net_flow(history: &[f64], config: &ForecastConfig) -> FlowForeca
     if history.is_empty() {
         return FlowForecast::flat(Method::None, 0.0, 0.0, config);
     }
+    let (mean, spread) = mean_interval(history, config.level);
+    FlowForecast::flat(Method::Mean, mean, spread, config)
+}
+
+/// The mean of a short history and the half-width of a `level` prediction interval for
+/// the next value: Student's t with n - 1 degrees of freedom (a handful of buckets say
+/// little about the spread, and the interval says so), widened by the mean's own
+/// uncertainty. A single bucket gives no spread to measure: the interval is then as wide
+/// as the bucket's own flow, not zero.
+pub fn mean_interval(history: &[f64], level: f64) -> (f64, f64) {
     let n = history.len() as f64;
     let mean = history.iter().sum::<f64>() / n;
-    let variance = history.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-    let z = normal_quantile(0.5 + config.level / 2.0);
-    FlowForecast::flat(Method::Mean, mean, z * variance.sqrt(), config)
+    if history.len() < 2 {
+        return (mean, mean.abs());
+    }
+    let variance = history.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    let t = StudentsT::ppf(0.5 + level / 2.0, n - 1.0);
+    (mean, t * (variance * (1.0 + 1.0 / n)).sqrt())
 }
 
 /// When a balance following a forecast falls below `min`, and what it takes to avoid it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BreachOutlook {
-    /// Buckets until the expected path falls below `min` (fractional), if it does
-    /// within the horizon.
+    /// Buckets from now until the expected path falls below `min` (fractional), if it
+    /// does within the horizon.
     pub expected_buckets: Option<f64>,
     /// The same along the pessimistic path (every bucket at its lower bound).
     pub pessimistic_buckets: Option<f64>,
-    /// Tokens needed now so the pessimistic path stays at or above `min` over the
-    /// horizon.
+    /// Tokens needed now so the pessimistic path stays at or above `min` over the rest of
+    /// the horizon.
     pub amount_needed: u64,
-    /// Probability that the balance falls below `min` within the horizon, assuming
+    /// Probability that the balance falls below `min` within the lead time, assuming
     /// independent normal buckets.
     pub breach_probability: f64,
 }
 
-/// Projects `balance` forward along `forecast` against `min`.
-pub fn breach_outlook(balance: u64, min: u64, forecast: &FlowForecast) -> BreachOutlook {
+/// Where now sits on a forecast, and how far ahead a breach matters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Horizon {
+    /// Buckets of the forecast already past: 0.25 means a quarter of its first bucket
+    /// has elapsed, and the balance already shows that quarter's flow.
+    pub elapsed: f64,
+    /// How many buckets ahead the breach probability looks (the lead time).
+    pub lead: f64,
+}
+
+impl Horizon {
+    /// For a forecast made for bucket `made_for` (its first bucket), at `now`.
+    pub fn at(now: i64, bucket_seconds: i64, made_for: i64, lead_seconds: f64) -> Self {
+        let bucket = bucket_seconds as f64;
+        Self { elapsed: ((now as f64) / bucket - made_for as f64).max(0.0), lead: lead_seconds / bucket }
+    }
+}
+
+/// Projects `balance` forward along `forecast` against `min`, from `horizon.elapsed` on:
+/// the part of a bucket already past is in the balance and is not counted again.
+pub fn breach_outlook(balance: u64, min: u64, forecast: &FlowForecast, horizon: &Horizon) -> BreachOutlook {
     let start = balance as f64;
     let floor = min as f64;
     let sigmas = forecast.bucket_sigma();
@@ -136,51 +169,46 @@ pub fn breach_outlook(balance: u64, min: u64, forecast: &FlowForecast) -> Breach
     let (mut mean_sum, mut variance_sum) = (0.0, 0.0);
     let mut breach_probability: f64 = if start < floor { 1.0 } else { 0.0 };
     for (i, ((point, lower), sigma)) in forecast.point.iter().zip(&forecast.lower).zip(&sigmas).enumerate() {
+        // What of this bucket is still ahead, and when it begins, counted from now.
+        let ahead = (i as f64 + 1.0 - horizon.elapsed).clamp(0.0, 1.0);
+        if ahead == 0.0 {
+            continue;
+        }
+        let begins = (i as f64 - horizon.elapsed).max(0.0);
         let crossing = |before: f64, step: f64| {
-            (before >= floor && before + step < floor).then(|| i as f64 + (before - floor) / -step)
+            (before >= floor && before + step < floor).then(|| begins + ahead * (before - floor) / -step)
         };
-        expected_buckets = expected_buckets.or(crossing(expected, *point));
-        pessimistic_buckets = pessimistic_buckets.or(crossing(pessimistic, *lower));
-        expected += point;
-        pessimistic += lower;
+        expected_buckets = expected_buckets.or(crossing(expected, point * ahead));
+        pessimistic_buckets = pessimistic_buckets.or(crossing(pessimistic, lower * ahead));
+        expected += point * ahead;
+        pessimistic += lower * ahead;
         lowest_pessimistic = lowest_pessimistic.min(pessimistic);
-        mean_sum += point;
-        variance_sum += sigma * sigma;
-        let probability = if variance_sum > 0.0 {
-            normal_cdf((floor - start - mean_sum) / variance_sum.sqrt())
-        } else if start + mean_sum < floor {
-            1.0
-        } else {
-            0.0
-        };
-        breach_probability = breach_probability.max(probability);
+        // The probability looks as far as the lead time: the part of the bucket within it.
+        let within_lead = (horizon.lead - begins).clamp(0.0, ahead);
+        if within_lead > 0.0 {
+            mean_sum += point * within_lead;
+            variance_sum += sigma * sigma * within_lead;
+            breach_probability = breach_probability.max(below(floor - start - mean_sum, variance_sum));
+        }
     }
     let amount_needed = (floor - lowest_pessimistic).max(0.0).ceil() as u64;
     BreachOutlook { expected_buckets, pessimistic_buckets, amount_needed, breach_probability }
 }
 
-/// Standard normal CDF (Abramowitz-Stegun 7.1.26 for erf; error < 1.5e-7).
-pub fn normal_cdf(x: f64) -> f64 {
-    let z = x / std::f64::consts::SQRT_2;
-    let t = 1.0 / (1.0 + 0.327_591_1 * z.abs());
-    let poly =
-        t * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
-    let erf = 1.0 - poly * (-z * z).exp();
-    0.5 * (1.0 + if z >= 0.0 { erf } else { -erf })
+/// Probability that a normal change with mean 0 and `variance` falls below `margin`.
+fn below(margin: f64, variance: f64) -> f64 {
+    if variance > 0.0 {
+        Normal::cdf(margin, 0.0, variance.sqrt())
+    } else if margin > 0.0 {
+        1.0
+    } else {
+        0.0
+    }
 }
 
-/// Inverse of `normal_cdf` by bisection: only called with a handful of levels.
+/// The standard normal quantile.
 pub fn normal_quantile(p: f64) -> f64 {
-    let (mut lo, mut hi) = (-10.0, 10.0);
-    for _ in 0..100 {
-        let mid = (lo + hi) / 2.0;
-        if normal_cdf(mid) < p {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    (lo + hi) / 2.0
+    Normal::ppf(p, 0.0, 1.0)
 }
 
 #[cfg(test)]
@@ -249,16 +277,17 @@ mod tests {
         assert!(mean_abs_error < 1_500.0, "mean absolute error {mean_abs_error}");
     }
 
+    fn forecast(point: Vec<f64>, lower: Vec<f64>, upper: Vec<f64>) -> FlowForecast {
+        FlowForecast { method: Method::Mean, point, lower, upper, level: 0.95 }
+    }
+
+    /// From the start of the forecast's first bucket, looking over its whole horizon.
+    const WHOLE: Horizon = Horizon { elapsed: 0.0, lead: f64::INFINITY };
+
     #[test]
     fn outlook_finds_the_crossing_and_the_amount_needed() {
-        let forecast = FlowForecast {
-            method: Method::Mean,
-            point: vec![-100.0; 10],
-            lower: vec![-150.0; 10],
-            upper: vec![-50.0; 10],
-            level: 0.95,
-        };
-        let outlook = breach_outlook(1_000, 500, &forecast);
+        let forecast = forecast(vec![-100.0; 10], vec![-150.0; 10], vec![-50.0; 10]);
+        let outlook = breach_outlook(1_000, 500, &forecast, &WHOLE);
         // Expected: 1,000 - 100 k < 500 after 5 buckets (exactly at 5: not below).
         assert_eq!(outlook.expected_buckets, Some(5.0));
         assert!((outlook.pessimistic_buckets.unwrap() - 500.0 / 150.0).abs() < 1e-9);
@@ -270,15 +299,63 @@ mod tests {
     #[test]
     fn a_well_funded_balance_has_no_breach() {
         let forecast = FlowForecast::flat(Method::Mean, -10.0, 5.0, &ForecastConfig::default());
-        let outlook = breach_outlook(1_000_000, 500, &forecast);
+        let outlook = breach_outlook(1_000_000, 500, &forecast, &WHOLE);
         assert_eq!((outlook.expected_buckets, outlook.pessimistic_buckets, outlook.amount_needed), (None, None, 0));
         assert!(outlook.breach_probability < 1e-6);
     }
 
     #[test]
-    fn normal_helpers_agree() {
-        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
-        assert!((normal_cdf(1.959_964) - 0.975).abs() < 1e-6);
+    fn the_breach_probability_looks_as_far_as_the_lead_time() {
+        // -100 a bucket with a wide spread: likely below min within the 48-bucket horizon,
+        // unlikely within the two-bucket lead.
+        let sigma = 400.0 * normal_quantile(0.975);
+        let forecast = forecast(vec![-100.0; 48], vec![-100.0 - sigma; 48], vec![-100.0 + sigma; 48]);
+        let whole = breach_outlook(2_000, 500, &forecast, &WHOLE);
+        // 48 buckets: mean -4,800, sd 400 * sqrt(48): P(below -1,500) ~ 88%.
+        assert!(whole.breach_probability > 0.85, "{whole:?}");
+        let lead = breach_outlook(2_000, 500, &forecast, &Horizon { elapsed: 0.0, lead: 2.0 });
+        // Two buckets: mean -200, sd 400 * sqrt(2): P(-200 + N < -1,500) ~ 1%.
+        assert!(lead.breach_probability < 0.02, "{lead:?}");
+        assert_eq!(lead.pessimistic_buckets, whole.pessimistic_buckets, "the crossings still span the horizon");
+    }
+
+    #[test]
+    fn the_elapsed_part_of_the_current_bucket_counts_once() {
+        // 90% of the first bucket is past and already in the balance: only 10 of its 100
+        // are still to go, then 1,000 in the next bucket.
+        let path = vec![-100.0, -1_000.0];
+        let forecast = forecast(path.clone(), path.clone(), path);
+        let outlook = breach_outlook(1_500, 1_000, &forecast, &Horizon { elapsed: 0.9, lead: f64::INFINITY });
+        // 1,500 - 10 = 1,490 at the bucket's end, 0.1 buckets from now; below 1,000 after
+        // 490 of the next bucket's 1,000.
+        assert!((outlook.expected_buckets.unwrap() - 0.59).abs() < 1e-9, "{outlook:?}");
+        assert_eq!(outlook.amount_needed, 510);
+        // A forecast made a bucket and a half ago skips what is over: half of the second
+        // bucket (500) is still ahead, and 1,400 falls below 1,000 after 400 of it.
+        let stale = breach_outlook(1_400, 1_000, &forecast, &Horizon { elapsed: 1.5, lead: f64::INFINITY });
+        assert!((stale.expected_buckets.unwrap() - 0.4).abs() < 1e-9, "{stale:?}");
+    }
+
+    #[test]
+    fn a_short_history_gets_an_honest_interval() {
+        let level = 0.95;
+        // One bucket: no spread to measure, so none is claimed.
+        let (mean, spread) = mean_interval(&[-300.0], level);
+        assert_eq!((mean, spread), (-300.0, 300.0));
+        // Three: Student's t with 2 degrees of freedom (4.30), not the normal's 1.96.
+        let (mean, spread) = mean_interval(&[-100.0, -200.0, -300.0], level);
+        assert_eq!(mean, -200.0);
+        let expected = 4.302_653 * 100.0 * (1.0f64 + 1.0 / 3.0).sqrt();
+        assert!((spread - expected).abs() < 0.01, "{spread} vs {expected}");
+        // With plenty of history it approaches the normal interval.
+        let many: Vec<f64> = (0..1_000).map(|i| if i % 2 == 0 { -100.0 } else { -300.0 }).collect();
+        let (_, spread) = mean_interval(&many, level);
+        assert!((spread - 1.96 * 100.0).abs() < 1.0, "{spread}");
+    }
+
+    #[test]
+    fn the_normal_quantile_is_the_standard_one() {
         assert!((normal_quantile(0.975) - 1.959_964).abs() < 1e-4);
+        assert!(normal_quantile(0.5).abs() < 1e-9);
     }
 }

@@ -12,7 +12,7 @@ use crate::workload::{Withdrawal, WorkloadModel};
 use smart_treasury_keeper::{
     config::ExecutorConfig,
     fees::{compute_unit_limit, priority_fee, total_fee},
-    forecast::{breach_outlook, forecast_net_flow, FlowForecast, ForecastConfig},
+    forecast::{breach_outlook, forecast_net_flow, FlowForecast, ForecastConfig, Horizon},
     planner::{plan, Action, BalanceView, PlannerConfig},
 };
 use smart_treasury_policy::{
@@ -427,7 +427,9 @@ pub fn simulate(flow: &Flow, settings: &Settings, strategy: Strategy) -> Outcome
         let outlook = match strategy {
             Strategy::Forecast if outlook_can_matter(&view, now as i64) => {
                 let forecast = forecaster.for_bucket(now / HOUR, &history, &mut outcome);
-                Some(breach_outlook(view.balance, min, forecast))
+                // The forecast is for the hour under way; part of it is already past.
+                let horizon = Horizon::at(now as i64, HOUR as i64, (now / HOUR) as i64, settings.planner.lead_seconds);
+                Some(breach_outlook(view.balance, min, forecast, &horizon))
             }
             _ => None,
         };
