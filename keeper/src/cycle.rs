@@ -4,7 +4,7 @@
 
 use crate::{
     event_log::Alert,
-    fleet_plan::{plan_fleet, FleetPlan, Hold, Planned, Planner},
+    fleet_plan::{plan_balances, plan_fleet, FleetPlan, Hold, Planned, Planner},
     forecast::forecast_net_flow,
     history::Sample,
     journal::Claim,
@@ -34,17 +34,32 @@ pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
     refresh_forecasts(shared, now).await?;
     let plan = {
         let fleet = shared.fleet.read().await;
-        let planner = Planner {
-            keeper: shared.keeper,
-            cranks: shared.config.crank,
-            now,
-            bucket_seconds: shared.config.bucket_seconds,
-            config: &shared.config.planner,
-        };
-        plan_fleet(&fleet, &planner)
+        plan_fleet(&fleet, &planner(shared, now))
     };
     publish(shared, &plan, &observed).await;
     dispatch(shared, plan, now).await
+}
+
+/// Plans and acts on `managed_balances` alone, from what the fleet already holds (a
+/// notification just brought their destination's balance): a breach is answered in the
+/// slot it is seen, not after the next read of the whole fleet.
+pub async fn react(shared: &Arc<Shared>, managed_balances: &std::collections::BTreeSet<Pubkey>) -> Result<()> {
+    let now = shared.chain_now().await;
+    let plan = {
+        let fleet = shared.fleet.read().await;
+        plan_balances(&fleet, &planner(shared, now), managed_balances)
+    };
+    dispatch(shared, plan, now).await
+}
+
+fn planner(shared: &Shared, now: i64) -> Planner<'_> {
+    Planner {
+        keeper: shared.keeper,
+        cranks: shared.config.crank,
+        now,
+        bucket_seconds: shared.config.bucket_seconds,
+        config: &shared.config.planner,
+    }
 }
 
 /// Keeps a sample of each destination read when it changed or opened a bucket.

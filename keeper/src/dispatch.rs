@@ -67,7 +67,7 @@ pub async fn finish(shared: &Arc<Shared>, crank: Crank) {
     if let Err(error) = recorded {
         tracing::error!(%error, need = %crank.need, "could not record the crank's outcome");
     }
-    shared.wake.notify_one();
+    shared.changed([crank.managed_balance]);
 }
 
 /// When a refused need may be tried again (chain time): a cooldown refusal when the

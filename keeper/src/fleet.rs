@@ -101,6 +101,14 @@ impl Fleet {
         true
     }
 
+    /// The managed balances whose destination is `account`.
+    pub fn reading<'a>(&'a self, account: &'a Pubkey) -> impl Iterator<Item = Pubkey> + 'a {
+        self.balances
+            .iter()
+            .filter(move |(_, tracked)| tracked.managed.destination == *account)
+            .map(|(address, _)| *address)
+    }
+
     /// Why nothing can be done for a managed balance (its destination cannot be read as
     /// a token account), if so.
     pub fn degraded(&self, address: &Pubkey) -> Option<&str> {

@@ -71,10 +71,20 @@ pub fn fleet_hold(fleet: &Fleet, planner: &Planner<'_>) -> Option<Hold> {
     }
 }
 
+/// Plans every balance of the fleet.
 pub fn plan_fleet(fleet: &Fleet, planner: &Planner<'_>) -> FleetPlan {
+    plan_balances(fleet, planner, fleet.balances.keys())
+}
+
+/// Plans the given balances of the fleet (those a notification just changed).
+pub fn plan_balances<'a>(
+    fleet: &Fleet,
+    planner: &Planner<'_>,
+    addresses: impl IntoIterator<Item = &'a Pubkey>,
+) -> FleetPlan {
     let hold = fleet_hold(fleet, planner);
     let mut plan = FleetPlan::default();
-    for (address, tracked) in &fleet.balances {
+    for (address, tracked) in addresses.into_iter().filter_map(|address| fleet.balances.get_key_value(address)) {
         if let Some(reason) = fleet.degraded(address) {
             plan.degraded.push((*address, reason.to_string()));
             continue;

@@ -40,8 +40,9 @@ pub struct Shared {
     pub metrics: Metrics,
     pub executor: Executor,
     pub keeper: Pubkey,
-    /// Wakes the cycle early when a watched balance changes.
+    /// Wakes the cycle early when a watched balance changes; `changed` says which.
     pub wake: Notify,
+    pub(crate) changed: Mutex<std::collections::BTreeSet<Pubkey>>,
     /// Cranks being landed; shutdown stops them where they are (their actions stay
     /// pending with every signature sent, for the next run to settle) and waits for them.
     in_flight: tokio_util::task::TaskTracker,
@@ -102,6 +103,7 @@ impl Shared {
             metrics,
             executor,
             wake: Notify::new(),
+            changed: Mutex::default(),
             last_status: Mutex::new(None),
             sampler: Mutex::new(sampler),
             last_hold: Mutex::new(None),
@@ -140,6 +142,12 @@ impl Shared {
     /// Fires when the keeper is stopping: in-flight cranks stop where they are.
     pub(crate) async fn stopping(&self) {
         self.stopping.cancelled().await
+    }
+
+    /// Notes that `managed_balances` changed and wakes the cycle to act on them.
+    pub(crate) fn changed(&self, managed_balances: impl IntoIterator<Item = Pubkey>) {
+        self.changed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).extend(managed_balances);
+        self.wake.notify_one();
     }
 
     /// Whether the status lines are due, noting that they are written now.
@@ -250,20 +258,26 @@ async fn discovery_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Res
     }
 }
 
+/// A full cycle every `cycle` interval; in between, a balance a notification changed is
+/// planned and acted on at once, without waiting for the next full read of the fleet.
 async fn cycle_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<()> {
     let mut pruned_in = None;
+    let mut next_full = tokio::time::Instant::now();
     loop {
-        let started = Instant::now();
-        let hour = shared.chain_now().await.div_euclid(PRUNE_EVERY_SECONDS);
-        if pruned_in != Some(hour) {
-            pruned_in = Some(hour);
-            prune(&shared).await;
+        if tokio::time::Instant::now() >= next_full {
+            let started = Instant::now();
+            let hour = shared.chain_now().await.div_euclid(PRUNE_EVERY_SECONDS);
+            if pruned_in != Some(hour) {
+                pruned_in = Some(hour);
+                prune(&shared).await;
+            }
+            if let Err(error) = cycle::cycle(&shared).await {
+                shared.metrics.add(&metrics::FAILURES, &["cycle"], 1.0);
+                tracing::warn!(%error, "cycle failed; retrying next cycle");
+            }
+            shared.metrics.set(&metrics::CYCLE_SECONDS, &[], started.elapsed().as_secs_f64());
+            next_full = tokio::time::Instant::now() + shared.config.cycle;
         }
-        if let Err(error) = cycle::cycle(&shared).await {
-            shared.metrics.add(&metrics::FAILURES, &["cycle"], 1.0);
-            tracing::warn!(%error, "cycle failed; retrying next cycle");
-        }
-        shared.metrics.set(&metrics::CYCLE_SECONDS, &[], started.elapsed().as_secs_f64());
         tokio::select! {
             _ = shutdown.cancelled() => {
                 shared.stopping.cancel();
@@ -271,8 +285,15 @@ async fn cycle_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<
                 shared.in_flight.wait().await;
                 return Ok(());
             }
-            _ = tokio::time::sleep(shared.config.cycle) => {}
-            _ = shared.wake.notified() => {}
+            _ = tokio::time::sleep_until(next_full) => {}
+            _ = shared.wake.notified() => {
+                let changed = std::mem::take(&mut *shared.changed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+                if !changed.is_empty() {
+                    if let Err(error) = cycle::react(&shared, &changed).await {
+                        tracing::warn!(%error, "acting on a change failed; the next cycle will");
+                    }
+                }
+            }
         }
     }
 }

@@ -58,8 +58,11 @@ async fn watch(shared: &Shared, shutdown: &CancellationToken) -> Result<()> {
                 let account = response.value.decode::<solana_account::Account>();
                 let state = crate::observe::account_state(address, account);
                 // A notification older than the last read changes nothing.
-                if shared.fleet.write().await.observe(address, response.context.slot, state) {
-                    shared.wake.notify_one();
+                let mut fleet = shared.fleet.write().await;
+                if fleet.observe(address, response.context.slot, state) {
+                    let reading: Vec<Pubkey> = fleet.reading(&address).collect();
+                    drop(fleet);
+                    shared.changed(reading);
                 }
             }
         }
