@@ -57,17 +57,21 @@ pub struct StoreSize {
 }
 
 impl Store {
-    /// Records samples in one transaction; a second sample of a balance at the same slot
-    /// is ignored.
+    /// Records samples in one transaction; a second sample of a balance at the same time
+    /// and slot is ignored.
     pub fn record_samples(&self, samples: &[Sample]) -> Result<()> {
         let tx = self.conn.unchecked_transaction()?;
         {
-            let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO balance_sample VALUES (?1, ?2, ?3, ?4)")?;
+            let mut name = tx.prepare_cached("INSERT OR IGNORE INTO sampled_balance (managed_balance) VALUES (?1)")?;
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO sample SELECT id, ?2, ?3, ?4 FROM sampled_balance WHERE managed_balance = ?1",
+            )?;
             for sample in samples {
+                name.execute(params![sample.managed_balance])?;
                 insert.execute(params![
                     sample.managed_balance,
-                    sample.slot as i64,
                     sample.unix_timestamp,
+                    sample.slot as i64,
                     sample.balance as i64
                 ])?;
             }
@@ -82,7 +86,7 @@ impl Store {
 
     pub fn sample_count(&self, managed_balance: &str) -> Result<u64> {
         let count: i64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM balance_sample WHERE managed_balance = ?1",
+            "SELECT COUNT(*) FROM sample WHERE balance_id = (SELECT id FROM sampled_balance WHERE managed_balance = ?1)",
             params![managed_balance],
             |row| row.get(0),
         )?;
@@ -92,8 +96,10 @@ impl Store {
     /// Each balance's latest sample: (managed balance, balance, time).
     pub fn latest_samples(&self) -> Result<Vec<(String, u64, i64)>> {
         let mut statement = self.conn.prepare(
-            "SELECT managed_balance, balance, unix_timestamp FROM balance_sample AS s
-             WHERE slot = (SELECT MAX(slot) FROM balance_sample WHERE managed_balance = s.managed_balance)",
+            "SELECT b.managed_balance, s.balance, s.unix_timestamp FROM sampled_balance AS b
+             JOIN sample AS s ON s.balance_id = b.id AND (s.unix_timestamp, s.slot) =
+                 (SELECT unix_timestamp, slot FROM sample WHERE balance_id = b.id
+                  ORDER BY unix_timestamp DESC, slot DESC LIMIT 1)",
         )?;
         let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64, row.get(2)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -110,21 +116,22 @@ impl Store {
         let end = from + bucket_seconds * buckets as i64;
         let mut flows = vec![0.0; buckets];
         // Cached statements: a fleet's re-forecast runs these once per managed balance.
+        let Some(id) = self.sampled_balance_id(managed_balance)? else { return Ok(flows) };
         let opening: Option<(i64, i64)> = self
             .conn
             .prepare_cached(
-                "SELECT slot, balance FROM balance_sample WHERE managed_balance = ?1 AND unix_timestamp < ?2
-                 ORDER BY slot DESC LIMIT 1",
+                "SELECT slot, balance FROM sample WHERE balance_id = ?1 AND unix_timestamp < ?2
+                 ORDER BY unix_timestamp DESC, slot DESC LIMIT 1",
             )?
-            .query_row(params![managed_balance, from], |row| Ok((row.get(0)?, row.get(1)?)))
+            .query_row(params![id, from], |row| Ok((row.get(0)?, row.get(1)?)))
             .optional()?;
         let samples: Vec<(i64, i64, i64)> = self
             .conn
             .prepare_cached(
-                "SELECT slot, unix_timestamp, balance FROM balance_sample
-                 WHERE managed_balance = ?1 AND unix_timestamp >= ?2 AND unix_timestamp < ?3 ORDER BY slot",
+                "SELECT slot, unix_timestamp, balance FROM sample
+                 WHERE balance_id = ?1 AND unix_timestamp >= ?2 AND unix_timestamp < ?3 ORDER BY unix_timestamp, slot",
             )?
-            .query_map(params![managed_balance, from, end], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .query_map(params![id, from, end], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let (Some(&(first_slot, _, _)), Some(&(last_slot, _, _))) = (samples.first(), samples.last()) else {
             return Ok(flows);
@@ -157,17 +164,34 @@ impl Store {
     /// settled actions; then gives the freed pages back. Returns the rows deleted.
     pub fn prune_history(&self, cutoff: i64) -> Result<u64> {
         let tx = self.conn.unchecked_transaction()?;
-        let samples = tx.execute(
-            "DELETE FROM balance_sample AS s WHERE unix_timestamp < ?1
-               AND slot < (SELECT MAX(slot) FROM balance_sample
-                           WHERE managed_balance = s.managed_balance AND unix_timestamp < ?1)",
-            params![cutoff],
-        )?;
+        let mut samples = 0;
+        {
+            // Balance by balance, each a range of the table's key.
+            let ids: Vec<i64> = tx
+                .prepare("SELECT id FROM sampled_balance")?
+                .query_map([], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut delete = tx.prepare(
+                "DELETE FROM sample WHERE balance_id = ?1 AND unix_timestamp <
+                     (SELECT MAX(unix_timestamp) FROM sample WHERE balance_id = ?1 AND unix_timestamp < ?2)",
+            )?;
+            for id in ids {
+                samples += delete.execute(params![id, cutoff])?;
+            }
+        }
         let movements = tx.execute("DELETE FROM movement WHERE unix_timestamp < ?1", params![cutoff])?;
         tx.commit()?;
         let actions = self.prune_actions(cutoff)?;
         self.reclaim()?;
         Ok(samples as u64 + movements as u64 + actions)
+    }
+
+    fn sampled_balance_id(&self, managed_balance: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT id FROM sampled_balance WHERE managed_balance = ?1")?
+            .query_row(params![managed_balance], |row| row.get(0))
+            .optional()?)
     }
 
     /// Returns free pages to the file system (the store runs in incremental auto-vacuum).
