@@ -284,7 +284,9 @@ async fn dispatch(shared: &Arc<Shared>, plan: FleetPlan, now: i64) -> Result<()>
         }
         tracing::info!(need = %crank.need, action = ?planned.action, "acting");
         let shared_for_crank = shared.clone();
-        shared.spawn_crank(async move { crate::dispatch::finish(&shared_for_crank, crank).await });
+        shared.spawn_crank(async move {
+            crate::dispatch::finish(&shared_for_crank, crank).await;
+        });
     }
     Ok(())
 }

@@ -10,14 +10,15 @@ use solana_commitment_config::CommitmentConfig;
 use solana_signature::Signature;
 use std::{str::FromStr, sync::Arc};
 
-/// Lands `crank`, watching whatever was sent for its need before, and records the end.
-pub async fn finish(shared: &Arc<Shared>, crank: Crank) {
+/// Lands `crank`, watching whatever was sent for its need before, records the end and
+/// says what it was (`None` when the keeper stops first or cannot read its journal).
+pub async fn finish(shared: &Arc<Shared>, crank: Crank) -> Option<Outcome> {
     let keeper = shared.keeper.to_string();
     let earlier: Vec<Signature> = match shared.store().sends(&crank.need) {
         Ok(sends) => sends.iter().filter_map(|signature| Signature::from_str(signature).ok()).collect(),
         Err(error) => {
             tracing::error!(%error, need = %crank.need, "cannot read what was sent for this need; not acting");
-            return;
+            return None;
         }
     };
     let now = shared.chain_now().await;
@@ -32,7 +33,7 @@ pub async fn finish(shared: &Arc<Shared>, crank: Crank) {
         outcome = shared.executor.execute(&crank, &earlier, &record_sent) => outcome,
         _ = shared.stopping() => {
             tracing::info!(need = %crank.need, "stopping: the crank stays pending for the next run to settle");
-            return;
+            return None;
         }
     };
     let result = match &outcome {
@@ -68,6 +69,7 @@ pub async fn finish(shared: &Arc<Shared>, crank: Crank) {
         tracing::error!(%error, need = %crank.need, "could not record the crank's outcome");
     }
     shared.changed([crank.managed_balance]);
+    Some(outcome)
 }
 
 /// When a refused need may be tried again (chain time): a cooldown refusal when the

@@ -64,6 +64,8 @@ pub const DEGRADED: Metric = gauge(
     PER_BALANCE,
 );
 pub const CYCLE_SECONDS: Metric = gauge("smart_treasury_cycle_seconds", "Duration of the last cycle", &[]);
+pub const LAST_CYCLE: Metric =
+    gauge("smart_treasury_last_cycle_timestamp_seconds", "When the last cycle ended (unix seconds)", &[]);
 pub const FEE_PAYER_LAMPORTS: Metric =
     gauge("smart_treasury_fee_payer_lamports", "The keeper's fee payer balance (lamports)", &[]);
 pub const PAUSED: Metric = gauge("smart_treasury_paused", "1 while the treasury is paused (no cranks are sent)", &[]);
@@ -90,6 +92,7 @@ pub const ALL: &[&Metric] = &[
     &AMOUNT_NEEDED,
     &DEGRADED,
     &CYCLE_SECONDS,
+    &LAST_CYCLE,
     &FEE_PAYER_LAMPORTS,
     &PAUSED,
     &ACTIONS,
@@ -174,6 +177,23 @@ impl Metrics {
         let registry = self.registry();
         let (_, series) = registry.series.get(metric.name)?;
         series.iter().find(|(values, _)| values.iter().map(String::as_str).eq(labels.iter().copied())).map(|(_, v)| *v)
+    }
+
+    /// The sum of a metric's series whose `label` has `value` (all of them for `None`):
+    /// the cranks that landed, whatever their kind.
+    pub fn total(&self, metric: &Metric, filter: Option<(&str, &str)>) -> f64 {
+        let registry = self.registry();
+        let Some((_, series)) = registry.series.get(metric.name) else { return 0.0 };
+        let position = filter.and_then(|(label, _)| metric.labels.iter().position(|name| *name == label));
+        series
+            .iter()
+            .filter(|(values, _)| match (filter, position) {
+                (None, _) => true,
+                (Some((_, wanted)), Some(at)) => values[at] == wanted,
+                (Some(_), None) => false,
+            })
+            .map(|(_, value)| value)
+            .sum()
     }
 
     /// The text exposition format.
@@ -356,5 +376,18 @@ mod tests {
         assert!(response.starts_with("HTTP/1.1 200"), "{response}");
         assert!(response.contains("smart_treasury_paused 0"));
         shutdown.cancel();
+    }
+
+    #[test]
+    fn totals_add_up_the_series_a_label_picks() {
+        let metrics = Metrics::default();
+        metrics.add(&ACTIONS, &["threshold", "landed"], 2.0);
+        metrics.add(&ACTIONS, &["sweep", "landed"], 1.0);
+        metrics.add(&ACTIONS, &["sweep", "refused"], 4.0);
+        assert_eq!(metrics.total(&ACTIONS, Some(("result", "landed"))), 3.0);
+        assert_eq!(metrics.total(&ACTIONS, Some(("kind", "sweep"))), 5.0);
+        assert_eq!(metrics.total(&ACTIONS, None), 7.0);
+        assert_eq!(metrics.total(&ACTIONS, Some(("no such label", "x"))), 0.0);
+        assert_eq!(metrics.total(&FAILURES, None), 0.0);
     }
 }

@@ -276,6 +276,7 @@ async fn cycle_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<
                 tracing::warn!(%error, "cycle failed; retrying next cycle");
             }
             shared.metrics.set(&metrics::CYCLE_SECONDS, &[], started.elapsed().as_secs_f64());
+            shared.metrics.set(&metrics::LAST_CYCLE, &[], unix_now() as f64);
             next_full = tokio::time::Instant::now() + shared.config.cycle;
         }
         tokio::select! {
