@@ -84,6 +84,24 @@ impl Store {
         self.record_samples(&[Sample { managed_balance: managed_balance.into(), slot, unix_timestamp, balance }])
     }
 
+    /// Balances from before this keeper watched the chain (an operator's records, or the
+    /// demo's earlier days), `(unix_timestamp, balance)`, all earlier than anything
+    /// observed. They have no slot on this chain: they are recorded at slot 0, ahead of
+    /// every observed sample, and the forecast reads them like any other. Importing the
+    /// same list again changes nothing.
+    pub fn import_samples(&self, managed_balance: &str, samples: &[(i64, u64)]) -> Result<()> {
+        let imported: Vec<Sample> = samples
+            .iter()
+            .map(|&(unix_timestamp, balance)| Sample {
+                managed_balance: managed_balance.to_string(),
+                slot: 0,
+                unix_timestamp,
+                balance,
+            })
+            .collect();
+        self.record_samples(&imported)
+    }
+
     pub fn sample_count(&self, managed_balance: &str) -> Result<u64> {
         let count: i64 = self.conn.query_row(
             "SELECT COUNT(*) FROM sample WHERE balance_id = (SELECT id FROM sampled_balance WHERE managed_balance = ?1)",
@@ -258,6 +276,22 @@ mod tests {
         let mut sampler = Sampler::from_store(&store).unwrap();
         assert!(!sampler.keep(&sample(9, 140, 450), 100));
         assert!(sampler.keep(&sample(10, 141, 449), 100));
+    }
+
+    #[test]
+    fn imported_history_precedes_what_is_observed_and_feeds_the_flows() {
+        let store = Store::in_memory().unwrap();
+        // Observed from slot 0 on; the import comes after but is older.
+        store.record_sample("mb", 0, 130, 650).unwrap();
+        store.import_samples("mb", &[(105, 1_000), (115, 900), (125, 700)]).unwrap();
+        store.import_samples("mb", &[(105, 1_000), (115, 900), (125, 700)]).unwrap();
+        assert_eq!(store.sample_count("mb").unwrap(), 4, "nothing replaced, nothing doubled");
+        assert_eq!(store.flow_history("mb", 10, 100, 140).unwrap(), vec![0.0, -100.0, -200.0, -50.0]);
+        assert_eq!(
+            store.latest_samples().unwrap(),
+            vec![("mb".to_string(), 650, 130)],
+            "the observed one is the latest"
+        );
     }
 
     #[test]
