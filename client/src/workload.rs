@@ -23,6 +23,9 @@ pub struct WorkloadModel {
     pub mean_amount: u64,
     /// Spread of withdrawal sizes (the sigma of a log-normal with mean `mean_amount`).
     pub amount_sigma: f64,
+    /// Withdrawals are whole multiples of this many base units (1: any amount; 10,000
+    /// for cents of a 6-decimal token), and at least one.
+    pub amount_step: u64,
     /// 0..1: how much busier the peak hour is than the average, and quieter its opposite.
     pub daily_amplitude: f64,
     /// Hour of the day (0..24) with the most withdrawals.
@@ -43,6 +46,7 @@ impl Default for WorkloadModel {
             withdrawals_per_day: 480.0,
             mean_amount: 12_500_000,
             amount_sigma: 0.8,
+            amount_step: 1,
             daily_amplitude: 0.6,
             peak_hour: 15.0,
             weekend_factor: 0.7,
@@ -175,7 +179,8 @@ impl WorkloadModel {
             .map(|_| {
                 let at = start + (stream.unit() * BUCKET_SECONDS as f64) as u64;
                 let factor = (sigma * stream.normal() - sigma * sigma / 2.0).exp();
-                let amount = (self.mean_amount as f64 * factor).round().max(1.0) as u64;
+                let step = self.amount_step.max(1) as f64;
+                let amount = ((self.mean_amount as f64 * factor / step).round().max(1.0) * step) as u64;
                 Withdrawal { at, amount }
             })
             .collect();
@@ -243,6 +248,17 @@ mod tests {
         assert_eq!(whole, pieces);
         assert!(whole.windows(2).all(|pair| pair[0].at <= pair[1].at));
         assert!(whole.iter().all(|w| (1_000..50_000).contains(&w.at) && w.amount > 0));
+    }
+
+    #[test]
+    fn amounts_come_in_whole_steps() {
+        let cents = WorkloadModel { amount_step: 10_000, ..model() };
+        let withdrawals = cents.withdrawals(0, DAY_SECONDS);
+        assert!(!withdrawals.is_empty());
+        assert!(withdrawals.iter().all(|w| w.amount >= 10_000 && w.amount % 10_000 == 0));
+        let exact = model().withdrawals(0, DAY_SECONDS);
+        let times = |list: &[Withdrawal]| list.iter().map(|w| w.at).collect::<Vec<_>>();
+        assert_eq!(times(&withdrawals), times(&exact), "the same withdrawals, rounded");
     }
 
     #[test]
