@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use tracing_subscriber::{fmt::MakeWriter, EnvFilter};
 
 /// What is logged when RUST_LOG is not set.
-const DEFAULT_FILTER: &str = "info,solana=warn,agave=warn";
+const DEFAULT_FILTER: &str = "info,solana=warn,agave=warn,tarpc=error";
 
 /// A writer that redacts URLs in what passes through it. The formatter writes one whole
 /// event per call, so no URL is split between two writes.

@@ -13,8 +13,13 @@ use std::path::{Path, PathBuf};
 
 use super::tokens;
 
-/// One whole token of the demo mint (6 decimals, like USDC).
-pub const UNIT: u64 = 1_000_000;
+/// The demo mint's decimals, as USDC's.
+pub const DECIMALS: u8 = 6;
+/// One whole token of the demo mint.
+pub const UNIT: u64 = 10u64.pow(DECIMALS as u32);
+/// Managed balance 1 keeps the hot wallet; 2 the venue's share against the reserve.
+pub const HOT_WALLET_ID: u32 = 1;
+pub const VENUE_ID: u32 = 2;
 const SOL: u64 = 1_000_000_000;
 pub const HOT_POOL: u16 = 1;
 pub const RESERVE_POOL: u16 = 2;
@@ -23,6 +28,40 @@ pub const HOT_FUNDS: u64 = 5_000 * UNIT;
 pub const VENUE_FUNDS: u64 = 200_000 * UNIT;
 pub const VENUE_ALLOWANCE: u64 = 100_000 * UNIT;
 pub const SPENDER_DAILY_LIMIT: u64 = 100_000 * UNIT;
+/// The reserve never pays the hot wallet below this (`reserve_floor` in the file).
+pub const RESERVE_FLOOR: u64 = 100_000 * UNIT;
+
+/// How the demo treasury starts: what each account holds, how long its day (the period
+/// of its rate limits) lasts in real time, and the hot wallet's cooldown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Scenario {
+    pub hot: u64,
+    pub reserve: u64,
+    pub venue: u64,
+    pub day_seconds: u32,
+    pub hot_cooldown_seconds: u32,
+}
+
+impl Scenario {
+    /// A settled treasury: the hot wallet at its target, deep sources, a real day. What
+    /// the test suites build on.
+    pub const SETTLED: Self = Self {
+        hot: HOT_FUNDS,
+        reserve: RESERVE_FUNDS,
+        venue: VENUE_FUNDS,
+        day_seconds: 86_400,
+        hot_cooldown_seconds: 30,
+    };
+
+    /// The demo's opening, with a day of `day_seconds`: the hot wallet just below its
+    /// minimum, the venue short of its 40% share, and a reserve 20,000 USDC above the
+    /// floor it keeps once the venue has its share, so a bank run reaches the venue. The
+    /// hot wallet's cooldown is 15 s (36 minutes of a ten-minute day), so the keeper may
+    /// act again within the first minute.
+    pub fn opening(day_seconds: u32) -> Self {
+        Self { hot: 1_950 * UNIT, reserve: 150_000 * UNIT, venue: 50_000 * UNIT, day_seconds, hot_cooldown_seconds: 15 }
+    }
+}
 
 /// What the demo made, and the keys an operator needs to drive it.
 pub struct Demo {
@@ -60,10 +99,13 @@ pub fn treasury_file(
     mint: &Pubkey,
     venue: &Pubkey,
     spender: &Pubkey,
+    scenario: &Scenario,
 ) -> String {
+    let (day_seconds, hot_cooldown) = (scenario.day_seconds, scenario.hot_cooldown_seconds);
     format!(
         r#"# The demo treasury. `smart-treasury migrate plan -f {{this file}}` shows no changes
-# until you edit it; amounts are base units of a 6-decimal mint.
+# until you edit it; amounts are base units of a 6-decimal mint. Rate limits count per
+# demo day ({day_seconds} s).
 
 [treasury]
 create_key = "{create_key}"
@@ -93,8 +135,8 @@ max = 8_000_000_000
 mode = "threshold"
 
 [managed_balances.automation]
-cooldown_seconds = 30
-period_seconds = 86_400
+cooldown_seconds = {hot_cooldown}
+period_seconds = {day_seconds}
 period_cap = 50_000_000_000
 forecast_band_bps = 5_000
 
@@ -136,7 +178,7 @@ pool = {HOT_POOL}
 mint = "{mint}"
 spender = "{spender}"
 limit_per_period = {SPENDER_DAILY_LIMIT}
-period_seconds = 86_400
+period_seconds = {day_seconds}
 "#
     )
 }
@@ -162,6 +204,7 @@ pub struct World {
     pub treasury_file: PathBuf,
     pub authority_file: PathBuf,
     pub create_key_file: PathBuf,
+    pub scenario: Scenario,
 }
 
 impl World {
@@ -175,6 +218,15 @@ impl World {
 }
 
 pub async fn prepare(rpc: &RpcClient, faucet: &Keypair, dir: &Path) -> anyhow::Result<World> {
+    prepare_scenario(rpc, faucet, dir, Scenario::SETTLED).await
+}
+
+pub async fn prepare_scenario(
+    rpc: &RpcClient,
+    faucet: &Keypair,
+    dir: &Path,
+    scenario: Scenario,
+) -> anyhow::Result<World> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create the demo directory {}", dir.display()))?;
     let (authority, guardian, create_key, spender, venue_owner, customer_owner) =
         (Keypair::new(), Keypair::new(), Keypair::new(), Keypair::new(), Keypair::new(), Keypair::new());
@@ -199,7 +251,7 @@ pub async fn prepare(rpc: &RpcClient, faucet: &Keypair, dir: &Path) -> anyhow::R
     };
 
     tracing::info!(step = 2, total = 5, "demo: creating the mint, the venue account and the customer account");
-    let mut accounts = tokens::create_mint(rpc, &payer, &mint, &authority.pubkey(), 6).await?;
+    let mut accounts = tokens::create_mint(rpc, &payer, &mint, &authority.pubkey(), DECIMALS).await?;
     accounts.extend(tokens::create_token_account(rpc, &payer, &venue, &mint.pubkey(), &venue_owner.pubkey()).await?);
     accounts
         .extend(tokens::create_token_account(rpc, &payer, &customer, &mint.pubkey(), &customer_owner.pubkey()).await?);
@@ -218,6 +270,7 @@ pub async fn prepare(rpc: &RpcClient, faucet: &Keypair, dir: &Path) -> anyhow::R
         &mint.pubkey(),
         &venue.pubkey(),
         &spender.pubkey(),
+        &scenario,
     );
     std::fs::write(&treasury_file, text).with_context(|| format!("cannot write {}", treasury_file.display()))?;
     Ok(World {
@@ -233,19 +286,20 @@ pub async fn prepare(rpc: &RpcClient, faucet: &Keypair, dir: &Path) -> anyhow::R
         treasury_file,
         authority_file,
         create_key_file,
+        scenario,
     })
 }
 
 /// Mints the demo's funds and has the venue's owner delegate to the reserve pool.
 pub async fn fund(rpc: &RpcClient, world: &World) -> anyhow::Result<()> {
     tracing::info!(step = 4, total = 5, "demo: funding the vaults and the venue");
-    let (mint, a) = (world.mint, world.authority.pubkey());
+    let (mint, a, scenario) = (world.mint, world.authority.pubkey(), world.scenario);
     let funds = Change {
         summary: "mint demo funds".into(),
         instructions: vec![
-            tokens::mint_to(&mint, &world.vault(RESERVE_POOL), &a, RESERVE_FUNDS)?,
-            tokens::mint_to(&mint, &world.vault(HOT_POOL), &a, HOT_FUNDS)?,
-            tokens::mint_to(&mint, &world.venue, &a, VENUE_FUNDS)?,
+            tokens::mint_to(&mint, &world.vault(RESERVE_POOL), &a, scenario.reserve)?,
+            tokens::mint_to(&mint, &world.vault(HOT_POOL), &a, scenario.hot)?,
+            tokens::mint_to(&mint, &world.venue, &a, scenario.venue)?,
         ],
         co_signers: vec![],
     };
@@ -262,7 +316,11 @@ pub async fn fund(rpc: &RpcClient, world: &World) -> anyhow::Result<()> {
 }
 
 pub async fn build(rpc: &RpcClient, faucet: &Keypair, dir: &Path) -> anyhow::Result<Demo> {
-    let world = prepare(rpc, faucet, dir).await?;
+    build_scenario(rpc, faucet, dir, Scenario::SETTLED).await
+}
+
+pub async fn build_scenario(rpc: &RpcClient, faucet: &Keypair, dir: &Path, scenario: Scenario) -> anyhow::Result<Demo> {
+    let world = prepare_scenario(rpc, faucet, dir, scenario).await?;
     tracing::info!(step = 3, total = 5, "demo: creating the treasury from its treasury file");
     let (document, plan) = migrate::prepare(rpc, &world.treasury_file).await?;
     let changes = migrate::changes(&document, &plan, &world.authority.pubkey(), Some(&world.create_key))?;

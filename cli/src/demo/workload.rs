@@ -5,12 +5,14 @@ use smart_treasury_client::{
     ix::{self, VaultAccounts},
     program_error, read,
     workload::{TimeScale, WorkloadModel, DAY_SECONDS},
+    TokenAmount,
 };
 use solana_keypair::Keypair;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use std::{collections::HashSet, time::Duration};
+use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::Instant;
 
 const TICK: Duration = Duration::from_secs(1);
@@ -24,6 +26,15 @@ pub struct Workload<'a> {
     pub recipient: anchor_lang::prelude::Pubkey,
     pub model: WorkloadModel,
     pub scale: TimeScale,
+    /// Simulated seconds when the workload starts.
+    pub start: u64,
+    /// Where to tell the reader that a bank run begins, beside the narrator's lines.
+    pub announce: Option<UnboundedSender<String>>,
+}
+
+/// An amount of the demo mint for people: `1,234.5 USDC`.
+fn usdc(base_units: u64) -> String {
+    format!("{} USDC", TokenAmount::new(base_units, super::setup::DECIMALS).grouped())
 }
 
 /// `day 2 14:05:09`.
@@ -38,7 +49,7 @@ impl Workload<'_> {
     pub async fn run(&self, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
         let started = Instant::now();
-        let mut paid_until = 0;
+        let mut paid_until = self.start;
         let mut last_report = started;
         let mut ticker = tokio::time::interval(TICK);
         tracing::info!(seed = self.model.seed, speed = self.scale.speed, "workload: paying withdrawals");
@@ -47,7 +58,8 @@ impl Workload<'_> {
                 _ = &mut stop => break,
                 _ = ticker.tick() => {}
             }
-            let now = self.scale.simulated(0, started.elapsed());
+            let now = self.scale.simulated(self.start, started.elapsed());
+            self.announce_bank_run(paid_until, now);
             let due = self.model.withdrawals(paid_until, now);
             paid_until = now;
             if !due.is_empty() {
@@ -57,13 +69,31 @@ impl Workload<'_> {
                 last_report = Instant::now();
                 match read::token_account(self.rpc, &self.hot_wallet.vault).await {
                     Ok(account) => {
-                        tracing::info!(at = %clock(now), hot_wallet = account.amount, "workload: hot wallet balance")
+                        tracing::info!(at = %clock(now), hot_wallet = %usdc(account.amount), "workload: hot wallet balance")
                     }
                     Err(error) => tracing::warn!(%error, "workload: cannot read the hot wallet"),
                 }
             }
         }
         tracing::info!("workload stopped");
+    }
+
+    /// Tells when a bank run of the model begins in `(from, to]`.
+    fn announce_bank_run(&self, from: u64, to: u64) {
+        let Some(burst) = self.model.burst(to / DAY_SECONDS) else { return };
+        if !(from < burst.start && burst.start <= to) {
+            return;
+        }
+        let line = format!(
+            "{}  a bank run begins: customers withdraw at {}x the usual rate until {}",
+            clock(burst.start),
+            self.model.burst_multiplier,
+            clock(burst.end)
+        );
+        tracing::info!("workload: {line}");
+        if let Some(announce) = &self.announce {
+            let _ = announce.send(line);
+        }
     }
 
     async fn pay(&self, due: &[smart_treasury_client::workload::Withdrawal]) {
@@ -75,12 +105,12 @@ impl Workload<'_> {
             }
         };
         // Two identical payouts on one blockhash would be one transaction to the
-        // cluster; a unit more keeps each its own.
+        // cluster; a step more keeps each its own.
         let mut amounts = HashSet::new();
         for withdrawal in due {
             let mut amount = withdrawal.amount;
             while !amounts.insert(amount) {
-                amount += 1;
+                amount += self.model.amount_step.max(1);
             }
             let instruction = ix::spend(self.spender.pubkey(), self.recipient, self.hot_wallet, amount);
             let tx = Transaction::new_signed_with_payer(
@@ -90,13 +120,15 @@ impl Workload<'_> {
                 blockhash,
             );
             match self.rpc.send_transaction(&tx).await {
-                Ok(signature) => tracing::info!(at = %clock(withdrawal.at), amount, %signature, "workload: payout"),
+                Ok(signature) => {
+                    tracing::info!(at = %clock(withdrawal.at), amount = %usdc(amount), %signature, "workload: payout")
+                }
                 Err(error) => {
                     let reason = error
                         .get_transaction_error()
                         .map(|tx_error| program_error::describe(&tx_error))
                         .unwrap_or_else(|| read::rpc_error(self.rpc, error).to_string());
-                    tracing::warn!(at = %clock(withdrawal.at), amount, %reason, "workload: payout failed");
+                    tracing::warn!(at = %clock(withdrawal.at), amount = %usdc(amount), %reason, "workload: payout failed");
                 }
             }
         }
