@@ -6,6 +6,7 @@ use agave_feature_set::FeatureSet;
 use solana_accounts_db::accounts_db::ACCOUNTS_DB_CONFIG_FOR_TESTING;
 use solana_cluster_type::ClusterType;
 use solana_fee_calculator::{FeeRateGovernor, DEFAULT_TARGET_LAMPORTS_PER_SIGNATURE};
+use solana_genesis_config::GenesisConfig;
 use solana_hash::Hash;
 use solana_keypair::Keypair;
 use solana_native_token::LAMPORTS_PER_SOL;
@@ -18,6 +19,7 @@ use solana_runtime::{
     runtime_config::RuntimeConfig,
 };
 use solana_signer::Signer;
+use solana_vote_interface::state::{BlockTimestamp, VoteStateV4, VoteStateVersions};
 use std::{
     sync::{Arc, RwLock},
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -55,6 +57,20 @@ pub(crate) async fn install_syscall_stubs() {
         .await;
 }
 
+/// Stamps the validator's genesis vote with the genesis time, as a voting validator's last
+/// vote would be. The bank estimates block times from its validators' vote timestamps; an
+/// unstamped vote (time 0) pins the estimate to its drift bound, and block times then
+/// advance at three quarters of the wall clock's pace.
+fn stamp_genesis_vote(genesis_config: &mut GenesisConfig, vote_account: &Pubkey) {
+    let creation_time = genesis_config.creation_time;
+    let account = genesis_config.accounts.get_mut(vote_account).expect("genesis holds the validator's vote account");
+    let mut vote_state =
+        VoteStateV4::deserialize(&account.data, vote_account).expect("genesis vote account holds a vote state");
+    vote_state.last_timestamp = BlockTimestamp { slot: 0, timestamp: creation_time };
+    VoteStateV4::serialize(&VoteStateVersions::V4(Box::new(vote_state)), &mut account.data)
+        .expect("a vote state fits its own account");
+}
+
 pub(crate) fn build(program: ProgramBuild, slot_duration: Duration, clock_lag: Duration) -> Genesis {
     let rent = Rent::default();
     let faucet = Keypair::new();
@@ -70,11 +86,12 @@ pub(crate) fn build(program: ProgramBuild, slot_duration: Duration, clock_lag: D
                 .collect()
         }
     };
+    let vote_account = Keypair::new().pubkey();
     let mut genesis_config = create_genesis_config_with_leader_ex(
         FAUCET_LAMPORTS,
         &faucet.pubkey(),
         &identity,
-        &Keypair::new().pubkey(),
+        &vote_account,
         &Pubkey::new_unique(),
         None,
         1_000_000 * LAMPORTS_PER_SOL,
@@ -94,6 +111,7 @@ pub(crate) fn build(program: ProgramBuild, slot_duration: Duration, clock_lag: D
         .and_then(|created| created.duration_since(UNIX_EPOCH).ok())
         .map_or(0, |since| since.as_secs() as i64);
     genesis_config.poh_config = PohConfig::new_sleep(slot_duration / genesis_config.ticks_per_slot as u32);
+    stamp_genesis_vote(&mut genesis_config, &vote_account);
 
     let bank = Bank::new_from_genesis(
         &genesis_config,

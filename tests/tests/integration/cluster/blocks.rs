@@ -172,3 +172,16 @@ async fn block_lists_times_and_commitment_follow_the_settled_slots() {
     assert_eq!(commitment(working + 100).await.commitment, None, "a future slot has no votes");
     cluster.shutdown().await;
 }
+
+/// Block times advance as the slots do, so a program's cooldowns and a client's clock
+/// agree: 240 slots of 50 ms are 12 s of block time, give or take the whole-second rounding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn block_times_keep_pace_with_the_slots() {
+    let slot = std::time::Duration::from_millis(50);
+    let (_cluster, rpc) = smart_treasury_tests::start_cluster(slot, Confirmation::INSTANT).await;
+    let (first, last) = (10, 250);
+    within(600, || async { rpc.get_slot().await.ok().filter(|&current| current > last) }).await;
+    let elapsed = rpc.get_block_time(last).await.unwrap() - rpc.get_block_time(first).await.unwrap();
+    let expected = (slot * (last - first) as u32).as_secs() as i64;
+    assert!((expected - 1..=expected + 1).contains(&elapsed), "{elapsed} s of block time over {expected} s of slots");
+}
