@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod errors;
 pub mod events;
 pub mod fixture;
+pub mod fuzz;
 pub mod governance;
 pub mod ix;
 pub mod runtime;

@@ -5,6 +5,7 @@ mod adjust_balance;
 mod adversarial;
 mod config_version;
 mod dead_source;
+mod fuzz;
 mod governance;
 mod logs;
 mod managed_balance;
