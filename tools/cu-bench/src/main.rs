@@ -7,10 +7,11 @@ use anchor_lang::prelude::Pubkey;
 use anchor_spl::associated_token::get_associated_token_address_with_program_id;
 use smart_treasury::{
     instructions::{CreateTreasuryArgs, LinkSourceArgs, SpenderLimits, UpdateSourceArgs},
-    state::{BalanceMode, CrankAccess},
+    state::{BalanceMode, CrankAccess, TransferFeeLimit, Treasury},
 };
 use smart_treasury_tests::{
-    default_automation, ix, managed_balance_args, Fixture, FixtureOptions, Movements, Outcome, MIN, TARGET, TOKEN_2022,
+    default_automation, ix, managed_balance_args, Fixture, FixtureOptions, MintExtension, Movements, Outcome, MIN,
+    TARGET, TOKEN_2022,
 };
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -145,11 +146,36 @@ async fn cranks(report: &mut Report) {
     let outcome = ok(fx.top_up().await, "top_up");
     report.add("top_up", "1 source drawn, all 3 linked sources passed", &outcome);
 
+    // The first source closed by its owner: passed over, the next one drawn.
+    let mut fx = Fixture::new().await;
+    fx.set_source(fx.reserve_vault, 1, 0, false).await;
+    fx.allow_returns(fx.venue, false).await;
+    let owner = fx.venue_owner.insecure_clone();
+    fx.rt.close_token_account(fx.venue, fx.sink, &owner).await;
+    fx.drain_hot_to(MIN - 1).await;
+    let outcome = ok(fx.top_up().await, "top_up");
+    report.add("top_up", "1 source drawn after a closed venue, both passed", &outcome);
+
+    let fee = MintExtension::TransferFee { bps: 100, max_fee: u64::MAX };
+    let fee_mint =
+        FixtureOptions { token_program: TOKEN_2022, mint_extensions: vec![fee], ..FixtureOptions::default() };
+    let mut fx = Fixture::with_options(fee_mint).await;
+    fx.drain_hot_to(MIN - 1).await;
+    let first = fx.enabled_sources().await[..1].to_vec();
+    let version = fx.config_version().await;
+    let outcome = ok(fx.crank_top_up(version, &first).await, "top_up");
+    report.add("top_up", "1 source drawn, Token-2022 mint with a transfer fee", &outcome);
+
     let mut fx = Fixture::new().await;
     fx.fill_hot_to(9_000_000).await;
     let first = fx.enabled_sources().await[..1].to_vec();
     let outcome = ok(fx.crank_sweep_with(&first).await, "sweep_excess");
     report.add("sweep_excess", "excess back to the primary source", &outcome);
+
+    let mut fx = Fixture::new().await;
+    fx.fill_hot_to(9_000_000).await;
+    let outcome = ok(fx.crank_sweep().await, "sweep_excess");
+    report.add("sweep_excess", "the same, all 3 linked sources passed", &outcome);
 
     for (local, direction) in [(30_000_000, "pull from the counterpart"), (46_000_000, "push to the counterpart")] {
         let mut fx = Fixture::new().await;
@@ -203,6 +229,10 @@ async fn treasury_admin(report: &mut Report) {
         let outcome = ok(fx.as_authority(instruction).await, name);
         report.add(name, scenario, &outcome);
     }
+    let treasury: Treasury = fx.rt.anchor_account(t).await;
+    let guard = ix::expect_treasury_version(t, treasury.config_version);
+    let outcome = ok(fx.as_authority(guard).await, "expect_treasury_version");
+    report.add("expect_treasury_version", "alone in its transaction", &outcome);
     let successor = fx.rt.funded_keypair().await;
     let outcome = ok(fx.as_authority(ix::propose_authority(authority, t, Some(successor.pubkey()))).await, "propose");
     report.add("propose_authority", "", &outcome);
@@ -277,13 +307,17 @@ async fn managed_balances(report: &mut Report) {
     };
     let extra = fx.rt.create_token_account(fx.mint, fx.backup_pool, fx.token_program).await;
     let link = LinkSourceArgs { priority: 4, reserve_floor: 0, enabled: true, returns_allowed: false };
+    let version = fx.config_version().await;
+    let accepted = TransferFeeLimit { basis_points: 50, maximum_fee: 1_000_000 };
     let steps: Vec<(&'static str, &str, _)> = vec![
+        ("expect_balance_version", "alone in its transaction", ix::expect_balance_version(t, mb, version)),
         ("update_thresholds", "", ix::update_thresholds(a, t, mb, 2_000_000, 6_000_000, 9_000_000)),
         ("update_settings", "to ratio mode", ix::update_settings(a, t, mb, ratio, default_automation())),
         ("set_enabled", "", ix::set_enabled(a, t, mb, false)),
         ("link_source", "a fourth source", ix::link_source(a, t, mb, extra, fx.backup_pool, link)),
         ("update_source", "", ix::update_source(a, t, mb, source)),
         ("unlink_source", "", ix::unlink_source(a, t, mb, extra)),
+        ("set_accepted_transfer_fee", "", ix::set_accepted_transfer_fee(a, t, mb, accepted)),
         ("close_managed_balance", "", ix::close_managed_balance(a, t, mb, a)),
     ];
     for (name, scenario, instruction) in steps {
@@ -313,14 +347,61 @@ async fn token_floor(report: &mut Report) {
     report.add("(SPL Token)", "transfer_checked alone: the token-CPI floor", &outcome);
 }
 
-fn table(report: &Report) -> String {
-    let mut out = String::from("| instruction | scenario | compute units | range |\n|---|---|---:|---:|\n");
+/// The medians of the table `doc` holds now, by instruction and scenario.
+fn previous_table(doc: &str) -> Vec<((String, String), u64)> {
+    let Some(body) = doc.split(MARK_START).nth(1).and_then(|rest| rest.split(MARK_END).next()) else {
+        return Vec::new();
+    };
+    body.lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let name = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            let units = cells.get(3)?.replace(',', "").parse().ok()?;
+            Some(((name.to_string(), cells[2].to_string()), units))
+        })
+        .collect()
+}
+
+fn table(report: &Report, previous: &[((String, String), u64)]) -> String {
+    let mut out =
+        String::from("| instruction | scenario | compute units | range | vs. before |\n|---|---|---:|---:|---:|\n");
     for row in &report.rows {
         let (low, high) = (row.units.iter().min().expect("measured"), row.max());
         let range = if low == &high { String::new() } else { format!("{}-{}", group(*low), group(high)) };
-        out.push_str(&format!("| `{}` | {} | {} | {range} |\n", row.instruction, row.scenario, group(row.median())));
+        let median = row.median();
+        let before = previous.iter().find(|((name, scenario), _)| name == row.instruction && scenario == &row.scenario);
+        let change = match before {
+            Some((_, was)) => format!("{:+.1}%", (median as f64 - *was as f64) * 100.0 / *was as f64),
+            None => "new".into(),
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {range} | {change} |\n",
+            row.instruction,
+            row.scenario,
+            group(median)
+        ));
     }
     out
+}
+
+/// The commit measured, `-dirty` when the work tree differs from it.
+fn commit(root: &Path) -> String {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .ok()
+            .filter(|output| output.status.success())
+            .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_string())
+    };
+    let head = git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|status| !status.is_empty());
+    if dirty {
+        format!("{head}-dirty")
+    } else {
+        head
+    }
 }
 
 fn write_doc(path: &Path, body: &str) {
@@ -386,19 +467,22 @@ fn main() {
     }
     let floor = report.worst("(SPL Token)", "transfer_checked alone: the token-CPI floor");
 
+    let doc = root.join("docs/compute-units.md");
+    let previous = previous_table(&std::fs::read_to_string(&doc).unwrap_or_default());
     let body = format!(
-        "Measured on `target/deploy/smart_treasury.so` ({} bytes, SBPF v0) in solana-program-test 3.1.12 with the \
-         real SPL Token program: the units the runtime reports for a transaction holding just that \
-         instruction, the median of {TRIALS} runs (the range where runs differ).\n\n{}\nTop-up budgets (worst \
-         run): the first source {} (budget {}), then\n{}- SPL Token's own `transfer_checked`: {}\n",
+        "Measured at commit `{}` on `target/deploy/smart_treasury.so` ({} bytes, SBPF v0) in solana-program-test \
+         3.1.12 with the real SPL Token program: the units the runtime reports for a transaction holding just \
+         that instruction, the median of {TRIALS} runs (the range where runs differ); \"vs. before\" compares \
+         with the table this run replaced.\n\n{}\nTop-up budgets (worst run): the first source {} (budget {}), \
+         then\n{}- SPL Token's own `transfer_checked`: {}\n",
+        commit(&root),
         group(size),
-        table(&report),
+        table(&report, &previous),
         group(first),
         group(TOP_UP_FIRST_SOURCE_BUDGET),
         marginal,
         group(floor),
     );
-    let doc = root.join("docs/compute-units.md");
     write_doc(&doc, &body);
     println!("wrote {}", doc.display());
     if !failures.is_empty() {
