@@ -231,7 +231,7 @@ async fn treasury_admin(report: &mut Report) {
     }
     let treasury: Treasury = fx.rt.anchor_account(t).await;
     let guard = ix::expect_treasury_version(t, treasury.config_version);
-    let outcome = ok(fx.as_authority(guard).await, "expect_treasury_version");
+    let outcome = fx.rt.ok(&[guard], &[]).await;
     report.add("expect_treasury_version", "alone in its transaction", &outcome);
     let successor = fx.rt.funded_keypair().await;
     let outcome = ok(fx.as_authority(ix::propose_authority(authority, t, Some(successor.pubkey()))).await, "propose");
@@ -309,8 +309,9 @@ async fn managed_balances(report: &mut Report) {
     let link = LinkSourceArgs { priority: 4, reserve_floor: 0, enabled: true, returns_allowed: false };
     let version = fx.config_version().await;
     let accepted = TransferFeeLimit { basis_points: 50, maximum_fee: 1_000_000 };
+    let outcome = fx.rt.ok(&[ix::expect_balance_version(t, mb, version)], &[]).await;
+    report.add("expect_balance_version", "alone in its transaction", &outcome);
     let steps: Vec<(&'static str, &str, _)> = vec![
-        ("expect_balance_version", "alone in its transaction", ix::expect_balance_version(t, mb, version)),
         ("update_thresholds", "", ix::update_thresholds(a, t, mb, 2_000_000, 6_000_000, 9_000_000)),
         ("update_settings", "to ratio mode", ix::update_settings(a, t, mb, ratio, default_automation())),
         ("set_enabled", "", ix::set_enabled(a, t, mb, false)),
