@@ -8,7 +8,8 @@ pub mod demo;
 pub mod logging;
 pub mod migrate;
 pub mod output;
-pub mod rules;
+/// The program's value rules, shared with the API: see `smart_treasury_client::rules`.
+pub use smart_treasury_client::rules;
 
 pub use args::Cli;
 use std::io::Write;

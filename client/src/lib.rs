@@ -13,6 +13,7 @@ pub mod pda;
 pub mod program_error;
 pub mod read;
 pub mod redact;
+pub mod rules;
 pub mod status;
 pub mod tx;
 pub mod workload;

@@ -1,6 +1,6 @@
 //! The program's value rules, checked before any transaction is built, each failure
 //! naming the field it is about (`min`, `period_seconds`) so a file error can point at
-//! its line and a flag error at its flag. The rules themselves are the policy crate's,
+//! its line, a flag error at its flag and an API error at its JSON field. The rules themselves are the policy crate's,
 //! the ones the program runs; this module only words them.
 
 use smart_treasury::state::{encode_name, AutomationSettings};
