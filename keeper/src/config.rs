@@ -92,6 +92,11 @@ pub struct FileConfig {
     /// pruned [default: 56].
     #[arg(long, env = "SMART_TREASURY_KEEPER_HISTORY_DAYS")]
     pub history_days: Option<u64>,
+    /// The operator API's settings (the `[api]` table), read by the API server
+    /// (`smart_treasury_api::config`); the keeper itself ignores them.
+    #[arg(skip)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<toml::Table>,
 }
 
 /// Commitment levels the RPC understands.
@@ -175,6 +180,12 @@ impl Default for ExecutorConfig {
 
 /// Reads a config file, naming the file, line and field of any error.
 pub fn read_file(path: &std::path::Path) -> Result<FileConfig> {
+    read_toml(path)
+}
+
+/// Reads a TOML file as `T` (the keeper's settings, or the API's `[api]` table of the
+/// same file), naming the file, line and field of any error.
+pub fn read_toml<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read keeper config {}: check the path", path.display()))?;
     toml::from_str(&text).map_err(|error| {

@@ -37,6 +37,7 @@ pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
         plan_fleet(&fleet, &planner(shared, now))
     };
     publish(shared, &plan, &observed).await;
+    crate::decisions::note_plan(shared, &plan, now).await;
     dispatch(shared, plan, now).await
 }
 
@@ -150,7 +151,9 @@ async fn publish(shared: &Shared, plan: &FleetPlan, observed: &Observed) {
     }
     publish_degraded(shared, &plan.degraded).await;
     if let Some(lamports) = observed.fee_payer_lamports {
-        note_fee_payer(shared, lamports);
+        if note_fee_payer(shared, lamports) {
+            crate::decisions::payer_low(shared, lamports).await;
+        }
     }
     if shared.status_due() {
         let decimals = shared.fleet.read().await;
@@ -227,8 +230,8 @@ async fn publish_degraded(shared: &Shared, degraded: &[(Pubkey, String)]) {
 }
 
 /// The fee payer's balance, every cycle: a gauge, and a warning when it crosses below
-/// the threshold.
-fn note_fee_payer(shared: &Shared, lamports: u64) {
+/// the threshold. True when it just did.
+fn note_fee_payer(shared: &Shared, lamports: u64) -> bool {
     shared.metrics.set(&metrics::FEE_PAYER_LAMPORTS, &[], lamports as f64);
     let low = lamports < shared.config.executor.low_balance_lamports;
     let mut was_low = shared.fee_payer_low.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -241,7 +244,9 @@ fn note_fee_payer(shared: &Shared, lamports: u64) {
         );
         shared.metrics.add(&metrics::ALERTS, &["fee_payer_low"], 1.0);
     }
+    let crossed = low && !*was_low;
     *was_low = low;
+    crossed
 }
 
 fn status_line(shared: &Shared, planned: &Planned, decimals: u8) {

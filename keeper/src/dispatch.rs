@@ -46,6 +46,7 @@ pub async fn finish(shared: &Arc<Shared>, crank: Crank) -> Option<Outcome> {
     // The program's state moved on (or refused): read the managed balance again.
     let managed = refresh_managed_balance(shared, &crank).await;
     let now = shared.chain_now().await;
+    crate::decisions::finished(shared, &crank, &outcome, now);
     let recorded = match &outcome {
         Outcome::Landed { signature, fee_lamports, sends, .. } => {
             tracing::info!(need = %crank.need, kind = crank.kind, amount = crank.amount, %signature, fee_lamports, sends, "landed");

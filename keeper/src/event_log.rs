@@ -55,6 +55,9 @@ pub struct Alert {
 pub trait Outbox: Send + Sync {
     fn on_event(&self, tx: &Transaction<'_>, event: &RecordedEvent<'_>) -> Result<()>;
     fn on_alert(&self, tx: &Transaction<'_>, alert: &Alert, balance: Option<&BalanceInfo>) -> Result<()>;
+    /// Called after a transaction that wrote through this outbox committed: the rows are
+    /// now visible to other connections (a delivery worker can be woken).
+    fn committed(&self) {}
 }
 
 /// An event as stored, for the activity log and history.
@@ -81,11 +84,15 @@ impl StoredEvent {
 }
 
 /// Which stored events to read: those of one managed balance (and of its destination
-/// vault) or all of the treasury's, in a slot window, oldest first.
+/// vault) or all of the treasury's, in a slot or time window.
 #[derive(Clone, Debug, Default)]
 pub struct EventQuery {
     pub managed_balance: Option<String>,
     pub vault: Option<String>,
+    /// Only events of this name (`VaultCreated`).
+    pub kind: Option<String>,
+    /// Newest first instead of oldest first.
+    pub newest_first: bool,
     pub from_slot: Option<u64>,
     pub to_slot: Option<u64>,
     pub from_time: Option<i64>,
@@ -130,11 +137,35 @@ pub fn movement_of(signature: &str, fee_lamports: u64, event: &ProgramEvent) -> 
     })
 }
 
+/// The `WHERE` clause of an [`EventQuery`], over parameters 1 to 7.
+const EVENT_FILTER: &str = "(?1 IS NULL AND ?2 IS NULL OR managed_balance = ?1 OR vault = ?2)
+    AND (?3 IS NULL OR slot >= ?3) AND (?4 IS NULL OR slot <= ?4)
+    AND (?5 IS NULL OR block_time >= ?5) AND (?6 IS NULL OR block_time <= ?6)
+    AND (?7 IS NULL OR kind = ?7)";
+
+fn filter_params(query: &EventQuery) -> Vec<Box<dyn rusqlite::ToSql>> {
+    vec![
+        Box::new(query.managed_balance.clone()),
+        Box::new(query.vault.clone()),
+        Box::new(query.from_slot.map(|slot| slot as i64)),
+        Box::new(query.to_slot.map(|slot| slot as i64)),
+        Box::new(query.from_time),
+        Box::new(query.to_time),
+        Box::new(query.kind.clone()),
+    ]
+}
+
 fn opt_u64(value: Option<i64>) -> Option<u64> {
     value.map(|v| v as u64)
 }
 
 impl Store {
+    /// The connection itself, for a component that keeps its own tables in this file
+    /// (see [`Store::migrate_extension`]).
+    pub fn connection(&self) -> &rusqlite::Connection {
+        &self.conn
+    }
+
     /// Records the events of one transaction that belong to `treasury`, with their
     /// movements and outbox rows, in one SQLite transaction. `balances` holds, per event,
     /// the managed balance it is about when known. An event already recorded is
@@ -208,6 +239,11 @@ impl Store {
             }
         }
         tx.commit()?;
+        if new > 0 {
+            if let Some(outbox) = outbox {
+                outbox.committed();
+            }
+        }
         Ok(new)
     }
 
@@ -243,51 +279,42 @@ impl Store {
             .is_some())
     }
 
-    /// Stored events matching `query`, oldest first.
+    /// Stored events matching `query`, oldest first (or newest first): by slot, then in
+    /// the order recorded (within a slot, the chain's order as ingested).
     pub fn events(&self, query: &EventQuery) -> Result<Vec<StoredEvent>> {
-        let mut statement = self.conn.prepare_cached(
+        let order = if query.newest_first { "DESC" } else { "ASC" };
+        let sql = format!(
             "SELECT signature, event_index, slot, block_time, fee_lamports, kind, managed_balance, vault,
                     balance_after, amount, data
-             FROM program_event
-             WHERE (?1 IS NULL AND ?2 IS NULL OR managed_balance = ?1 OR vault = ?2)
-               AND (?3 IS NULL OR slot >= ?3) AND (?4 IS NULL OR slot <= ?4)
-               AND (?5 IS NULL OR block_time >= ?5) AND (?6 IS NULL OR block_time <= ?6)
-             ORDER BY slot, signature, event_index
-             LIMIT ?7 OFFSET ?8",
-        )?;
+             FROM program_event WHERE {EVENT_FILTER}
+             ORDER BY slot {order}, rowid {order}
+             LIMIT ?8 OFFSET ?9"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
         let limit = if query.limit == 0 { i64::MAX } else { query.limit as i64 };
-        let rows = statement.query_map(
-            params![
-                query.managed_balance,
-                query.vault,
-                query.from_slot.map(|slot| slot as i64),
-                query.to_slot.map(|slot| slot as i64),
-                query.from_time,
-                query.to_time,
-                limit,
-                query.offset as i64,
-            ],
-            |row| {
-                let index: u32 = row.get(1)?;
-                let data: Vec<u8> = row.get(10)?;
-                Ok((
-                    StoredEvent {
-                        signature: row.get(0)?,
-                        index,
-                        slot: row.get::<_, i64>(2)? as u64,
-                        block_time: row.get(3)?,
-                        fee_lamports: row.get::<_, i64>(4)? as u64,
-                        kind: row.get(5)?,
-                        managed_balance: row.get(6)?,
-                        vault: row.get(7)?,
-                        balance_after: opt_u64(row.get(8)?),
-                        amount: row.get(9)?,
-                        raw: RawEvent { index, discriminator: [0; 8], data: Vec::new() },
-                    },
-                    data,
-                ))
-            },
-        )?;
+        let mut bound = filter_params(query);
+        bound.push(Box::new(limit));
+        bound.push(Box::new(query.offset as i64));
+        let rows = statement.query_map(rusqlite::params_from_iter(bound.iter()), |row| {
+            let index: u32 = row.get(1)?;
+            let data: Vec<u8> = row.get(10)?;
+            Ok((
+                StoredEvent {
+                    signature: row.get(0)?,
+                    index,
+                    slot: row.get::<_, i64>(2)? as u64,
+                    block_time: row.get(3)?,
+                    fee_lamports: row.get::<_, i64>(4)? as u64,
+                    kind: row.get(5)?,
+                    managed_balance: row.get(6)?,
+                    vault: row.get(7)?,
+                    balance_after: opt_u64(row.get(8)?),
+                    amount: row.get(9)?,
+                    raw: RawEvent { index, discriminator: [0; 8], data: Vec::new() },
+                },
+                data,
+            ))
+        })?;
         rows.map(|row| {
             let (mut event, data) = row?;
             event.raw = RawEvent::from_bytes(event.index, &data)
@@ -295,6 +322,16 @@ impl Store {
             Ok(event)
         })
         .collect()
+    }
+
+    /// How many stored events match `query` (its paging aside).
+    pub fn count_events(&self, query: &EventQuery) -> Result<u64> {
+        let sql = format!("SELECT COUNT(*) FROM program_event WHERE {EVENT_FILTER}");
+        let count: i64 = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(filter_params(query).iter()), |row| row.get(0))?;
+        Ok(count as u64)
     }
 
     /// The newest signature back-fill has covered, with its slot.
@@ -400,6 +437,9 @@ impl Store {
             }
         }
         tx.commit()?;
+        if let (1, Some(outbox)) = (inserted, outbox) {
+            outbox.committed();
+        }
         Ok(inserted == 1)
     }
 

@@ -19,6 +19,13 @@ pub struct Tracked {
     pub outlook: Option<BreachOutlook>,
 }
 
+impl Tracked {
+    /// A managed balance not forecast yet.
+    pub fn new(managed: ManagedBalance) -> Self {
+        Self { managed, forecast: None, outlook: None }
+    }
+}
+
 /// Managed balances by address, and the token accounts they name.
 #[derive(Default)]
 pub struct Fleet {

@@ -49,6 +49,8 @@ pub struct FlowForecast {
     pub lower: Vec<f64>,
     pub upper: Vec<f64>,
     pub level: f64,
+    /// Buckets of history the forecast was made from.
+    pub history_buckets: usize,
 }
 
 impl FlowForecast {
@@ -60,6 +62,7 @@ impl FlowForecast {
             lower: vec![mean - spread; h],
             upper: vec![mean + spread; h],
             level: config.level,
+            history_buckets: 0,
         }
     }
 
@@ -84,6 +87,7 @@ pub fn forecast_net_flow(history: &[f64], config: &ForecastConfig) -> FlowForeca
             lower: intervals.lower,
             upper: intervals.upper,
             level: config.level,
+            history_buckets: history.len(),
         })
     };
     // A one-bucket period is no cycle (one-day buckets show no daily shape) and MSTL
@@ -104,7 +108,7 @@ pub fn forecast_net_flow(history: &[f64], config: &ForecastConfig) -> FlowForeca
         return FlowForecast::flat(Method::None, 0.0, 0.0, config);
     }
     let (mean, spread) = mean_interval(history, config.level);
-    FlowForecast::flat(Method::Mean, mean, spread, config)
+    FlowForecast { history_buckets: history.len(), ..FlowForecast::flat(Method::Mean, mean, spread, config) }
 }
 
 /// The mean of a short history and the half-width of a `level` prediction interval for
@@ -278,7 +282,7 @@ mod tests {
     }
 
     fn forecast(point: Vec<f64>, lower: Vec<f64>, upper: Vec<f64>) -> FlowForecast {
-        FlowForecast { method: Method::Mean, point, lower, upper, level: 0.95 }
+        FlowForecast { method: Method::Mean, point, lower, upper, level: 0.95, history_buckets: 10 }
     }
 
     /// From the start of the forecast's first bucket, looking over its whole horizon.

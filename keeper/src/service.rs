@@ -59,6 +59,8 @@ pub struct Shared {
     /// Where recorded events and alerts are also written (the webhook outbox), when a
     /// process serves webhooks.
     outbox: std::sync::OnceLock<Arc<dyn Outbox>>,
+    /// The last decision per managed balance, so the activity log records changes only.
+    pub decisions: crate::decisions::Journal,
 }
 
 /// How often the keeper writes one status line per managed balance.
@@ -112,6 +114,7 @@ impl Shared {
             in_flight: tokio_util::task::TaskTracker::new(),
             stopping: CancellationToken::new(),
             outbox: std::sync::OnceLock::new(),
+            decisions: crate::decisions::Journal::default(),
         }))
     }
 

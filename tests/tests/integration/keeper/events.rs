@@ -12,6 +12,14 @@ async fn settings(env: &Env, name: &str) -> FileConfig {
     FileConfig { backfill_interval_s: Some(3_600), ..env.keeper_settings(name).await }
 }
 
+/// A keeper that records and never cranks: nothing but the test's payouts happens on
+/// chain (the demo's venue would otherwise be rebalanced at some point of the run).
+fn recorder(settings: FileConfig) -> smart_treasury_keeper::config::KeeperConfig {
+    let mut config = resolve(settings, FileConfig::default()).expect("valid settings");
+    config.crank = false;
+    config
+}
+
 async fn all_recorded(env: &Env, store: &std::path::Path) {
     let started = Instant::now();
     loop {
@@ -32,7 +40,7 @@ async fn events_that_happened_while_it_was_down_are_back_filled() {
     let env = env().await;
     let settings = settings(&env, "keeper").await;
     let store = settings.store.clone().expect("store");
-    let config = resolve(settings, FileConfig::default()).expect("valid settings");
+    let config = recorder(settings);
 
     // The first start back-fills the demo's whole set-up.
     let (task, stop) = start(config.clone());
@@ -67,7 +75,7 @@ async fn a_dropped_subscription_loses_nothing() {
     let proxy = TcpProxy::start(env.cluster.ws_addr()).await;
     let settings = FileConfig { ws_url: Some(proxy.ws_url()), ..settings(&env, "keeper").await };
     let store = settings.store.clone().expect("store");
-    let (task, stop) = start(resolve(settings, FileConfig::default()).expect("valid settings"));
+    let (task, stop) = start(recorder(settings));
     all_recorded(&env, &store).await;
 
     // Live: a payout arrives over the subscription.
