@@ -99,6 +99,22 @@ pub enum Command {
     /// The keeper: watches managed balances, forecasts outflows, cranks what they need.
     #[command(subcommand)]
     Keeper(KeeperCommand),
+    /// The operator API (and webhooks) without cranking: watches and records like a
+    /// keeper, sends no transaction of its own. Takes `keeper run`'s settings.
+    Serve(KeeperRunArgs),
+    /// Make a bearer token for the API: prints the token (give it to the client) and the
+    /// config lines with its hash (put them in the server's config).
+    ApiToken(ApiTokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApiTokenArgs {
+    /// What the token is for, as the server's logs name it.
+    #[arg(long, default_value = "operator")]
+    pub name: String,
+    /// `read` (GET only) or `write` (everything).
+    #[arg(long, default_value = "read", value_parser = ["read", "write"])]
+    pub scope: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,6 +133,13 @@ pub struct KeeperRunArgs {
     // Boxed: every keeper setting makes this the largest command by far.
     #[command(flatten)]
     pub settings: Box<smart_treasury_keeper::config::FileConfig>,
+    /// Serve the operator API here (host:port), or `off` [default: 127.0.0.1:8080].
+    #[arg(long, env = "SMART_TREASURY_KEEPER_API_ADDR")]
+    pub api_addr: Option<String>,
+    /// The authority's keypair, for API changes with changeMode=sign (the default mode
+    /// then).
+    #[arg(long, env = "SMART_TREASURY_KEEPER_API_AUTHORITY_KEYPAIR")]
+    pub api_authority_keypair: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +171,9 @@ pub struct LocalClusterArgs {
     /// Seed of the workload (the same seed gives the same withdrawals).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// With --keeper: the operator API's port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    pub api_port: u16,
 }
 
 fn positive_minutes(text: &str) -> Result<f64, String> {
@@ -357,7 +383,8 @@ mod tests {
     use clap::CommandFactory;
 
     /// `SMART_TREASURY_` and the option's name for global options and the commands'
-    /// own; `SMART_TREASURY_KEEPER_` and the setting's name for `keeper run`.
+    /// own; `SMART_TREASURY_KEEPER_` and the setting's name for `keeper run` and `serve`
+    /// (which takes the same settings).
     fn expected_env(prefix: &str, long: &str) -> String {
         let name = long.to_uppercase().replace('-', "_");
         let name = name.strip_prefix("KEEPER_").unwrap_or(&name);
@@ -372,7 +399,8 @@ mod tests {
             *checked += 1;
         }
         for sub in command.get_subcommands() {
-            let prefix = if command.get_name() == "keeper" { "SMART_TREASURY_KEEPER_" } else { prefix };
+            let keeper_settings = command.get_name() == "keeper" || sub.get_name() == "serve";
+            let prefix = if keeper_settings { "SMART_TREASURY_KEEPER_" } else { prefix };
             check(sub, prefix, checked);
         }
     }

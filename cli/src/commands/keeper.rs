@@ -3,10 +3,7 @@
 
 use crate::args::{Global, KeeperRunArgs};
 use anyhow::{bail, Result};
-use smart_treasury_keeper::{
-    config::{read_file, resolve, FileConfig, KeeperConfig},
-    service,
-};
+use smart_treasury_keeper::config::{read_file, resolve, FileConfig, KeeperConfig};
 use tokio_util::sync::CancellationToken;
 
 /// Merges the config file with the environment and flags.
@@ -45,7 +42,10 @@ pub fn shutdown_on_signals() -> CancellationToken {
     token
 }
 
+/// The keeper, with the operator API beside it (unless `api.listen` is `off`).
 pub async fn run(global: &Global, args: &KeeperRunArgs) -> Result<()> {
     let config = config(global, args)?;
-    service::run(config, shutdown_on_signals()).await
+    let api = super::serve::api_config(args)?;
+    let mut sink = std::io::sink();
+    super::serve::run_keeper_and_api(config, api, &mut sink, shutdown_on_signals()).await
 }

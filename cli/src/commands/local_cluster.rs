@@ -31,6 +31,7 @@ pub async fn run(out: &mut dyn Write, args: &LocalClusterArgs) -> anyhow::Result
             workload: args.workload,
             day_minutes: args.day_minutes,
             seed: args.seed,
+            api_port: Some(args.api_port),
         };
         let rpc = read::connect(&cluster.rpc_url());
         let scenario = setup::Scenario::opening(options.day_seconds());
@@ -46,6 +47,13 @@ pub async fn run(out: &mut dyn Write, args: &LocalClusterArgs) -> anyhow::Result
             keypair = demo.authority_file.display(),
             file = demo.treasury_file.display(),
         )?;
+        if args.keeper && args.api_port != 0 {
+            let url = format!("http://127.0.0.1:{}", args.api_port);
+            writeln!(
+                out,
+                "operator API {url}/api/v1 (OpenAPI: {url}/api/v1/openapi.json)\n  curl {url}/api/v1/managed-balance\n"
+            )?;
+        }
         out.flush()?;
         let (lines, told) = tokio::sync::mpsc::unbounded_channel();
         narrate(out, session::run(&cluster, &demo, &options, lines, shutdown.clone()), told).await?;

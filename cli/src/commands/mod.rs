@@ -5,6 +5,7 @@ pub mod keeper;
 pub mod local_cluster;
 pub mod migrate;
 pub mod pause;
+pub mod serve;
 pub mod source;
 pub mod top_up;
 pub mod treasury;
@@ -22,9 +23,17 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
     if let Command::Keeper(KeeperCommand::Run(args)) = &cli.command {
         return keeper::run(&cli.global, args).await;
     }
+    if let Command::Serve(args) = &cli.command {
+        return serve::run(&cli.global, args, out).await;
+    }
+    if let Command::ApiToken(args) = &cli.command {
+        return serve::api_token(args, out);
+    }
     let ctx = Context::new(cli.global);
     match &cli.command {
-        Command::LocalCluster(_) | Command::Keeper(_) => unreachable!("handled above"),
+        Command::LocalCluster(_) | Command::Keeper(_) | Command::Serve(_) | Command::ApiToken(_) => {
+            unreachable!("handled above")
+        }
         Command::Treasury(TreasuryCommand::Show) => treasury::show(&ctx, out).await,
         Command::Balance(BalanceCommand::List) => balance::list(&ctx, out).await,
         Command::Balance(BalanceCommand::Create(args)) => balance::create(&ctx, out, args).await,

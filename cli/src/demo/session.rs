@@ -37,6 +37,8 @@ pub struct Options {
     /// Real minutes per simulated day.
     pub day_minutes: f64,
     pub seed: u64,
+    /// The operator API beside the keeper, on this loopback port (0: a free one).
+    pub api_port: Option<u16>,
 }
 
 impl Options {
@@ -124,7 +126,7 @@ fn unix_now() -> i64 {
 }
 
 /// A keeper for the demo treasury with its own funded key and a fresh store in the demo
-/// directory, holding the hot wallet's recorded history.
+/// directory, holding the hot wallet's recorded history; the operator API beside it.
 async fn start_keeper(
     rpc: &solana_rpc_client::nonblocking::rpc_client::RpcClient,
     cluster: &LocalCluster,
@@ -154,7 +156,33 @@ async fn start_keeper(
         recorded_days = history::DAYS,
         "starting the keeper with the hot wallet's recorded history"
     );
-    Ok(tokio::spawn(smart_treasury_keeper::service::run(config, shutdown)))
+    let Some(port) = options.api_port else {
+        return Ok(tokio::spawn(smart_treasury_keeper::service::run(config, shutdown)));
+    };
+    let shared = smart_treasury_keeper::service::Shared::new(config)?;
+    let server = smart_treasury_api::ApiServer::start(shared.clone(), demo_api(demo, port)?).await?;
+    let api = tokio::spawn(server.run(shutdown.clone()));
+    Ok(tokio::spawn(async move {
+        let result = smart_treasury_keeper::service::run_shared(shared, shutdown.clone()).await;
+        shutdown.cancel();
+        api.await??;
+        result
+    }))
+}
+
+/// The demo's API: loopback, changes signed with the demo authority's key, webhooks
+/// to a receiver on this machine allowed.
+fn demo_api(demo: &setup::Demo, port: u16) -> anyhow::Result<smart_treasury_api::ApiConfig> {
+    let settings = smart_treasury_api::ApiFileConfig {
+        listen: Some(format!("127.0.0.1:{port}")),
+        authority_keypair: Some(demo.authority_file.clone()),
+        webhooks: Some(smart_treasury_api::config::WebhookFileConfig {
+            allow_private_destinations: Some(true),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    smart_treasury_api::config::resolve(settings, Default::default())
 }
 
 /// The demo treasury is new every run: so is the keeper's history of it.

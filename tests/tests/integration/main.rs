@@ -2,6 +2,7 @@
 //! one keeps builds fast): the program in a real agave runtime, and the local cluster
 //! driven over HTTP and WebSocket by standard clients.
 
+mod api;
 mod cli;
 mod cluster;
 mod keeper;

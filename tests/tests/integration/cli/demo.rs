@@ -83,7 +83,7 @@ async fn the_first_minute_shows_a_threshold_top_up_a_forecast_top_up_and_a_ratio
     let cluster = LocalCluster::start(ClusterConfig::ephemeral()).await.expect("the cluster starts");
     let rpc = smart_treasury_client::connect(&cluster.rpc_url());
     let dir = super::TempDir::new("smart-treasury-demo");
-    let options = session::Options { keeper: true, workload: true, day_minutes: 10.0, seed: 1 };
+    let options = session::Options { keeper: true, workload: true, day_minutes: 10.0, seed: 1, api_port: Some(0) };
     let scenario = setup::Scenario::opening(options.day_seconds());
     let demo = setup::build_scenario(&rpc, &cluster.faucet(), &dir.0, scenario).await.expect("the demo builds");
 
