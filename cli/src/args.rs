@@ -36,6 +36,10 @@ pub struct Global {
     /// With --export: the signer to build for (default: the treasury's authority).
     #[arg(long, global = true, requires = "export")]
     pub authority: Option<String>,
+    /// Amounts in flags and tables are base units (integers) instead of token units
+    /// ("1250.5" of the mint).
+    #[arg(long, global = true)]
+    pub base_units: bool,
     /// Which global options were given rather than defaulted.
     #[arg(skip)]
     pub given: Given,
@@ -176,6 +180,17 @@ pub struct LocalClusterArgs {
     pub api_port: u16,
 }
 
+/// An amount as typed: digits with at most one decimal point. Its value depends on the
+/// mint's decimals (or --base-units), read once the mint is known.
+fn amount(text: &str) -> Result<String, String> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) || text.ends_with('.') {
+        return Err(format!("`{text}` is not an amount: write digits with at most one decimal point, e.g. 1250.5"));
+    }
+    Ok(text.to_string())
+}
+
 fn positive_minutes(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(minutes) if minutes.is_finite() && minutes > 0.0 => Ok(minutes),
@@ -233,15 +248,15 @@ pub struct BalanceCreateArgs {
     /// A venue token account instead of the pool's vault.
     #[arg(long)]
     pub venue: Option<String>,
-    /// Below this, top up to target (base units).
-    #[arg(long)]
-    pub min: u64,
-    /// What a top-up or a sweep restores (base units).
-    #[arg(long)]
-    pub target: u64,
-    /// Above this, sweep back to target (base units).
-    #[arg(long)]
-    pub max: u64,
+    /// Below this, top up to target (token units, e.g. 2000 or 1999.5).
+    #[arg(long, value_parser = amount)]
+    pub min: String,
+    /// What a top-up or a sweep restores (token units).
+    #[arg(long, value_parser = amount)]
+    pub target: String,
+    /// Above this, sweep back to target (token units).
+    #[arg(long, value_parser = amount)]
+    pub max: String,
     #[command(flatten)]
     pub settings: SettingsArgs,
     /// Create it with automation off.
@@ -268,9 +283,9 @@ pub struct SettingsArgs {
     /// Length of the rate-limit period [create default: 86400].
     #[arg(long)]
     pub period_seconds: Option<u32>,
-    /// What automation may move per period, in base units [create default: max].
-    #[arg(long)]
-    pub period_cap: Option<u64>,
+    /// What automation may move per period, in token units [create default: max].
+    #[arg(long, value_parser = amount)]
+    pub period_cap: Option<String>,
     /// Forecast top-ups are allowed below min + band * (target - min) [create default: 0].
     #[arg(long)]
     pub forecast_band_bps: Option<u16>,
@@ -281,15 +296,15 @@ pub struct BalanceUpdateArgs {
     /// The managed balance's id.
     #[arg(long)]
     pub id: u32,
-    /// New min (base units).
-    #[arg(long)]
-    pub min: Option<u64>,
-    /// New target (base units).
-    #[arg(long)]
-    pub target: Option<u64>,
-    /// New max (base units).
-    #[arg(long)]
-    pub max: Option<u64>,
+    /// New min (token units).
+    #[arg(long, value_parser = amount)]
+    pub min: Option<String>,
+    /// New target (token units).
+    #[arg(long, value_parser = amount)]
+    pub target: Option<String>,
+    /// New max (token units).
+    #[arg(long, value_parser = amount)]
+    pub max: Option<String>,
     #[command(flatten)]
     pub settings: SettingsArgs,
 }
@@ -316,9 +331,9 @@ pub struct SourceLinkArgs {
     /// 1 is drawn first.
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..))]
     pub priority: u8,
-    /// Never drawn below this, in base units.
-    #[arg(long, default_value_t = 0)]
-    pub floor: u64,
+    /// Never drawn below this (token units).
+    #[arg(long, default_value = "0", value_parser = amount)]
+    pub floor: String,
     /// Link it disabled.
     #[arg(long)]
     pub disabled: bool,
@@ -343,9 +358,9 @@ pub struct TopUpArgs {
     /// The managed balance's id.
     #[arg(long)]
     pub balance: u32,
-    /// Base units to add (capped at max).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-    pub amount: u64,
+    /// What to add, in token units (capped at max).
+    #[arg(long, value_parser = amount)]
+    pub amount: String,
 }
 
 #[derive(Debug, Subcommand)]

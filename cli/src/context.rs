@@ -6,7 +6,7 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::{bail, Context as _};
 use serde::Serialize;
 use smart_treasury::state::Treasury;
-use smart_treasury_client::{keypair, read, tx, Change};
+use smart_treasury_client::{keypair, read, tx, Change, TokenAmount};
 use solana_keypair::Keypair;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_signer::Signer;
@@ -38,6 +38,29 @@ impl Context {
     pub async fn treasury(&self) -> anyhow::Result<(Pubkey, Treasury)> {
         let address = self.treasury_address()?;
         Ok((address, read::treasury(&self.rpc, &address).await?))
+    }
+
+    /// An amount typed in `flag`, in base units of a mint with `decimals`: token units,
+    /// or base units with --base-units.
+    pub fn amount(&self, flag: &str, text: &str, decimals: u8) -> anyhow::Result<u64> {
+        if self.global.base_units {
+            return text.parse::<u64>().map_err(|_| {
+                anyhow::anyhow!("{flag} `{text}` is not a whole number of base units (--base-units is set)")
+            });
+        }
+        TokenAmount::parse(text, decimals)
+            .map(|amount| amount.base_units)
+            .map_err(|error| anyhow::anyhow!("{flag}: {error}"))
+    }
+
+    /// An amount for people: grouped token units (`50,000.25`), or base units with
+    /// --base-units.
+    pub fn show(&self, base_units: u64, decimals: u8) -> String {
+        if self.global.base_units {
+            base_units.to_string()
+        } else {
+            TokenAmount::new(base_units, decimals).grouped()
+        }
     }
 
     pub fn keypair(&self) -> anyhow::Result<Keypair> {

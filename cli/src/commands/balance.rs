@@ -40,6 +40,8 @@ pub struct BalanceReport {
     pub name: String,
     pub address: String,
     pub mint: String,
+    /// The mint's decimals: the amounts here are base units.
+    pub decimals: u8,
     pub destination: String,
     pub destination_kind: &'static str,
     pub balance: Option<u64>,
@@ -76,6 +78,7 @@ fn report(status: &BalanceStatus) -> BalanceReport {
         name: status.name().to_string(),
         address: status.address.to_string(),
         mint: m.mint.to_string(),
+        decimals: m.decimals,
         destination: m.destination.to_string(),
         destination_kind: kind(m.destination_kind),
         balance: status.balance,
@@ -106,10 +109,6 @@ fn report(status: &BalanceStatus) -> BalanceReport {
     }
 }
 
-fn amount(value: Option<u64>) -> String {
-    value.map_or_else(|| "missing".into(), |v| v.to_string())
-}
-
 pub async fn list(ctx: &Context, out: &mut dyn Write) -> anyhow::Result<()> {
     let (address, _) = ctx.treasury().await?;
     let reports: Vec<BalanceReport> = balance_statuses(&ctx.rpc, &address).await?.iter().map(report).collect();
@@ -125,13 +124,14 @@ pub async fn list(ctx: &Context, out: &mut dyn Write) -> anyhow::Result<()> {
     ]);
     for r in &reports {
         let health = smart_treasury_client::Health { bps: r.health_bps, level: r.health };
+        let show = |units: u64| ctx.show(units, r.decimals);
         table.row(vec![
             r.id.to_string(),
             r.name.clone(),
-            amount(r.balance),
-            r.min.to_string(),
-            r.target.to_string(),
-            r.max.to_string(),
+            r.balance.map_or_else(|| "missing".into(), show),
+            show(r.min),
+            show(r.target),
+            show(r.max),
             format!("{} {}", health.percent(), serde_plain(&r.health)),
             serde_plain(&r.position),
             r.mode.clone(),
@@ -151,15 +151,16 @@ pub async fn list(ctx: &Context, out: &mut dyn Write) -> anyhow::Result<()> {
             "AVAILABLE",
             "ENABLED",
         ]);
+        let show = |units: u64| ctx.show(units, r.decimals);
         for s in &r.sources {
             sources.row(vec![
                 format!("  {}", s.priority),
                 s.token_account.clone(),
                 s.kind.to_string(),
-                amount(s.balance),
-                s.reserve_floor.to_string(),
-                s.allowance.map_or_else(|| "all".into(), |a| a.to_string()),
-                s.available.to_string(),
+                s.balance.map_or_else(|| "missing".into(), show),
+                show(s.reserve_floor),
+                s.allowance.map_or_else(|| "all".into(), show),
+                show(s.available),
                 if s.enabled { "yes".into() } else { "no".into() },
             ]);
         }
@@ -198,11 +199,18 @@ fn mode_from(settings: &SettingsArgs, current: BalanceMode) -> anyhow::Result<Ba
     Ok(BalanceMode::Ratio { ratio_bps, band_bps })
 }
 
-fn automation_from(settings: &SettingsArgs, current: AutomationSettings) -> anyhow::Result<AutomationSettings> {
+fn automation_from(
+    ctx: &Context,
+    settings: &SettingsArgs,
+    current: AutomationSettings,
+    decimals: u8,
+) -> anyhow::Result<AutomationSettings> {
+    let period_cap =
+        settings.period_cap.as_deref().map(|text| ctx.amount("--period-cap", text, decimals)).transpose()?;
     let automation = AutomationSettings {
         cooldown_seconds: settings.cooldown_seconds.unwrap_or(current.cooldown_seconds),
         period_seconds: settings.period_seconds.unwrap_or(current.period_seconds),
-        period_cap: settings.period_cap.unwrap_or(current.period_cap),
+        period_cap: period_cap.unwrap_or(current.period_cap),
         forecast_band_bps: settings.forecast_band_bps.unwrap_or(current.forecast_band_bps),
     };
     if let Some(violation) = rules::automation(&automation).into_iter().next() {
@@ -229,16 +237,24 @@ pub fn resolve_account(
 
 pub async fn create(ctx: &Context, out: &mut dyn Write, args: &BalanceCreateArgs) -> anyhow::Result<()> {
     rules::name("name", &args.name).map_err(flag_error)?;
-    let thresholds = Thresholds { min: args.min, target: args.target, max: args.max };
-    rules::thresholds(&thresholds).map_err(flag_error)?;
-    let mode = mode_from(&args.settings, BalanceMode::Threshold)?;
-    let defaults =
-        AutomationSettings { cooldown_seconds: 60, period_seconds: 86_400, period_cap: args.max, forecast_band_bps: 0 };
-    let automation = automation_from(&args.settings, defaults)?;
     let mint_key = parse_pubkey("--mint", &args.mint)?;
-
     let (treasury_address, treasury) = ctx.treasury().await?;
     let mint = read::mint(&ctx.rpc, &mint_key).await?;
+    let decimals = mint.decimals;
+    let thresholds = Thresholds {
+        min: ctx.amount("--min", &args.min, decimals)?,
+        target: ctx.amount("--target", &args.target, decimals)?,
+        max: ctx.amount("--max", &args.max, decimals)?,
+    };
+    rules::thresholds(&thresholds).map_err(flag_error)?;
+    let mode = mode_from(&args.settings, BalanceMode::Threshold)?;
+    let defaults = AutomationSettings {
+        cooldown_seconds: 60,
+        period_seconds: 86_400,
+        period_cap: thresholds.max,
+        forecast_band_bps: 0,
+    };
+    let automation = automation_from(ctx, &args.settings, defaults, decimals)?;
     let (destination, destination_pool) =
         resolve_account(&treasury_address, args.pool, args.venue.as_ref(), &mint.address, &mint.token_program)?;
     read::required::<smart_treasury::state::Pool>(&ctx.rpc, "pool", &destination_pool).await?;
@@ -254,9 +270,9 @@ pub async fn create(ctx: &Context, out: &mut dyn Write, args: &BalanceCreateArgs
     let create_args = CreateManagedBalanceArgs {
         id: args.id,
         name: args.name.clone(),
-        min: args.min,
-        target: args.target,
-        max: args.max,
+        min: thresholds.min,
+        target: thresholds.target,
+        max: thresholds.max,
         mode,
         automation,
         enabled: !args.disabled,
@@ -290,21 +306,32 @@ pub async fn find(ctx: &Context, treasury: &Pubkey, id: u32) -> anyhow::Result<(
 pub async fn update(ctx: &Context, out: &mut dyn Write, args: &BalanceUpdateArgs) -> anyhow::Result<()> {
     let (treasury_address, treasury) = ctx.treasury().await?;
     let (address, current) = find(ctx, &treasury_address, args.id).await?;
+    let decimals = current.decimals;
+    let given = |flag: &str, text: &Option<String>, now: u64| match text {
+        Some(text) => ctx.amount(flag, text, decimals),
+        None => Ok(now),
+    };
     let thresholds = Thresholds {
-        min: args.min.unwrap_or(current.min),
-        target: args.target.unwrap_or(current.target),
-        max: args.max.unwrap_or(current.max),
+        min: given("--min", &args.min, current.min)?,
+        target: given("--target", &args.target, current.target)?,
+        max: given("--max", &args.max, current.max)?,
     };
     rules::thresholds(&thresholds).map_err(flag_error)?;
     let mode = mode_from(&args.settings, current.mode)?;
-    let automation = automation_from(&args.settings, current.automation)?;
+    let automation = automation_from(ctx, &args.settings, current.automation, decimals)?;
     let signer = ctx.signer_key(&treasury)?;
     let label = format!("managed balance {} \"{}\"", args.id, smart_treasury::state::decode_name(&current.name));
     let mut changes = Vec::new();
     if thresholds != current.thresholds() {
+        let show = |units: u64| ctx.show(units, decimals);
         let summary = format!(
             "update {label}: min / target / max {} / {} / {} -> {} / {} / {}",
-            current.min, current.target, current.max, thresholds.min, thresholds.target, thresholds.max
+            show(current.min),
+            show(current.target),
+            show(current.max),
+            show(thresholds.min),
+            show(thresholds.target),
+            show(thresholds.max)
         );
         let ix =
             ix::update_thresholds(signer, treasury_address, address, thresholds.min, thresholds.target, thresholds.max);

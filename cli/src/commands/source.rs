@@ -37,15 +37,20 @@ pub async fn link(ctx: &Context, out: &mut dyn Write, args: &SourceLinkArgs) -> 
     if token.mint != managed.mint {
         bail!("{account} holds mint {}, but {label} keeps mint {}", token.mint, managed.mint);
     }
+    let floor = ctx.amount("--floor", &args.floor, managed.decimals)?;
     let signer = ctx.signer_key(&treasury)?;
     let link_args = LinkSourceArgs {
         priority: args.priority,
-        reserve_floor: args.floor,
+        reserve_floor: floor,
         enabled: !args.disabled,
         returns_allowed: args.allow_returns,
     };
     let returns = if args.allow_returns { ", may take returned funds" } else { "" };
-    let summary = format!("link {account} to {label} at priority {}, floor {}{returns}", args.priority, args.floor);
+    let summary = format!(
+        "link {account} to {label} at priority {}, floor {}{returns}",
+        args.priority,
+        ctx.show(floor, managed.decimals)
+    );
     let change = Change::new(summary, ix::link_source(signer, treasury_address, address, account, pool, link_args));
     ctx.submit(out, &[(treasury.authority, "authority")], vec![change]).await
 }

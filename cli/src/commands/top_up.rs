@@ -28,7 +28,15 @@ pub async fn top_up(ctx: &Context, out: &mut dyn Write, args: &TopUpArgs) -> any
         mint: managed.mint,
         token_program: managed.token_program,
     };
-    let summary = format!("top up {label} by {} (capped at max {})", args.amount, managed.max);
-    let change = Change::new(summary, ix::adjust_balance(signer, accounts, args.amount, &sources));
+    let amount = ctx.amount("--amount", &args.amount, managed.decimals)?;
+    if amount == 0 {
+        bail!("--amount must be above 0");
+    }
+    let summary = format!(
+        "top up {label} by {} (capped at max {})",
+        ctx.show(amount, managed.decimals),
+        ctx.show(managed.max, managed.decimals)
+    );
+    let change = Change::new(summary, ix::adjust_balance(signer, accounts, amount, &sources));
     ctx.submit(out, &[(treasury.authority, "authority")], vec![change]).await
 }

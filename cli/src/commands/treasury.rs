@@ -33,6 +33,8 @@ pub struct SpenderReport {
     pub spender: String,
     pub vault: String,
     pub enabled: bool,
+    /// The vault's mint's decimals: the amounts here are base units.
+    pub decimals: u8,
     pub limit_per_period: u64,
     pub period_seconds: u32,
     pub spent_in_period: u64,
@@ -43,6 +45,7 @@ pub async fn show(ctx: &Context, out: &mut dyn Write) -> anyhow::Result<()> {
     let pools = read::pools(&ctx.rpc, &address).await?;
     let balances = read::managed_balances(&ctx.rpc, &address).await?;
     let spenders = read::spenders(&ctx.rpc, &address).await?;
+    let decimals = vault_decimals(ctx, spenders.iter().map(|(_, spender)| spender.vault).collect()).await?;
     let report = TreasuryReport {
         address: address.to_string(),
         authority: treasury.authority.to_string(),
@@ -70,6 +73,7 @@ pub async fn show(ctx: &Context, out: &mut dyn Write) -> anyhow::Result<()> {
                 spender: s.spender.to_string(),
                 vault: s.vault.to_string(),
                 enabled: s.enabled,
+                decimals: decimals.get(&s.vault).copied().unwrap_or(0),
                 limit_per_period: s.limit_per_period,
                 period_seconds: s.period_seconds,
                 spent_in_period: s.spent_in_period(unix_now()),
@@ -104,15 +108,39 @@ pub async fn show(ctx: &Context, out: &mut dyn Write) -> anyhow::Result<()> {
             table.row(vec![
                 s.spender.clone(),
                 s.vault.clone(),
-                s.limit_per_period.to_string(),
+                ctx.show(s.limit_per_period, s.decimals),
                 format!("{}s", s.period_seconds),
-                s.spent_in_period.to_string(),
+                ctx.show(s.spent_in_period, s.decimals),
                 if s.enabled { "yes".into() } else { "no".into() },
             ]);
         }
         write!(out, "\n{}", table.render())?;
     }
     Ok(())
+}
+
+/// The decimals of each vault's mint.
+async fn vault_decimals(
+    ctx: &Context,
+    mut vaults: Vec<anchor_lang::prelude::Pubkey>,
+) -> anyhow::Result<std::collections::BTreeMap<anchor_lang::prelude::Pubkey, u8>> {
+    vaults.sort();
+    vaults.dedup();
+    let accounts = read::token_accounts(&ctx.rpc, &vaults).await?;
+    let mut by_mint = std::collections::BTreeMap::new();
+    let mut decimals = std::collections::BTreeMap::new();
+    for account in accounts.into_iter().flatten() {
+        let mint_decimals = match by_mint.get(&account.mint) {
+            Some(known) => *known,
+            None => {
+                let read = read::mint(&ctx.rpc, &account.mint).await?.decimals;
+                by_mint.insert(account.mint, read);
+                read
+            }
+        };
+        decimals.insert(account.address, mint_decimals);
+    }
+    Ok(decimals)
 }
 
 /// Unix seconds now: the local cluster's clock and real clusters' follow the wall clock.

@@ -35,6 +35,11 @@ async fn treasury_show_and_balance_list_report_the_chain() {
     assert_eq!(list[1]["mode"], "ratio 4000/500 bps");
     let table = env.treasury_cli(&["balance", "list"]).await.unwrap();
     assert!(table.contains("100.0% healthy") && table.contains("sources of 1 \"hot wallet USDC\":"), "{table}");
+    // Tables show token units (grouped); --base-units shows the integers.
+    let hot_row = table.lines().find(|line| line.contains("hot wallet USDC") && line.starts_with('1')).expect("a row");
+    assert!(hot_row.contains("5,000") && hot_row.contains("2,000") && hot_row.contains("8,000"), "{hot_row}");
+    let base = env.treasury_cli(&["--base-units", "balance", "list"]).await.unwrap();
+    assert!(base.contains("5000000000") && !base.contains("5,000 "), "{base}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,6 +59,7 @@ async fn balances_are_created_updated_disabled_and_enabled() {
             &mint,
             "--pool",
             "2",
+            "--base-units",
             "--min",
             "100",
             "--target",
@@ -69,8 +75,9 @@ async fn balances_are_created_updated_disabled_and_enabled() {
     assert_eq!((payouts["id"].as_u64(), payouts["enabled"].as_bool()), (Some(3), Some(false)));
     assert_eq!(payouts["destination"], env.world.vault(2).to_string());
 
+    // Token units: 0.0004 of a 6-decimal mint is 400 base units.
     let updated =
-        env.treasury_json(&["balance", "update", "--id", "3", "--max", "400", "--cooldown-seconds", "5"]).await;
+        env.treasury_json(&["balance", "update", "--id", "3", "--max", "0.0004", "--cooldown-seconds", "5"]).await;
     assert_eq!(updated["applied"].as_array().unwrap().len(), 2, "thresholds and settings: {updated}");
     env.treasury_json(&["balance", "enable", "--id", "3"]).await;
     let again = env.treasury_cli(&["balance", "enable", "--id", "3"]).await.unwrap();
@@ -84,8 +91,13 @@ async fn balances_are_created_updated_disabled_and_enabled() {
         read::required(&env.rpc, "managed balance", &address).await.unwrap();
     assert!(!managed.enabled);
 
-    let error = env.treasury_cli(&["balance", "update", "--id", "3", "--min", "500"]).await.unwrap_err();
+    let error =
+        env.treasury_cli(&["--base-units", "balance", "update", "--id", "3", "--min", "500"]).await.unwrap_err();
     assert!(format!("{error:#}").contains("--min: min (500) must not be above target (200)"), "{error:#}");
+    let error = env.treasury_cli(&["balance", "update", "--id", "3", "--min", "0.0000001"]).await.unwrap_err();
+    assert!(format!("{error:#}").contains("--min: \"0.0000001\" has 7 decimal places; this mint has 6"), "{error:#}");
+    let error = env.treasury_cli(&["balance", "update", "--id", "3", "--min", "1e3"]).await.unwrap_err();
+    assert!(format!("{error:#}").contains("is not an amount"), "{error:#}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -110,6 +122,7 @@ async fn sources_are_unlinked_and_linked_and_a_top_up_draws_from_them() {
         &venue,
         "--priority",
         "3",
+        "--base-units",
         "--floor",
         "7",
     ])
@@ -122,7 +135,7 @@ async fn sources_are_unlinked_and_linked_and_a_top_up_draws_from_them() {
     assert!(format!("{error:#}").contains("is the destination of managed balance 1"), "{error:#}");
 
     let before = read::token_account(&env.rpc, &env.world.vault(1)).await.unwrap().amount;
-    env.treasury_json(&["top-up", "--balance", "1", "--amount", "1000000"]).await;
+    env.treasury_json(&["top-up", "--balance", "1", "--amount", "1"]).await;
     let after = read::token_account(&env.rpc, &env.world.vault(1)).await.unwrap().amount;
     assert_eq!(after, before + 1_000_000);
     let reserve = read::token_account(&env.rpc, &env.world.vault(2)).await.unwrap().amount;
@@ -155,6 +168,6 @@ async fn the_guardian_pauses_the_authority_unpauses_and_changes_export_unsigned(
 
     let note = env.treasury_cli(&["unpause"]).await.unwrap();
     assert!(note.contains("is not paused: nothing to change"), "{note}");
-    let exported = env.treasury_json(&["--export", "balance", "update", "--id", "1", "--target", "6000000000"]).await;
+    let exported = env.treasury_json(&["--export", "balance", "update", "--id", "1", "--target", "6000"]).await;
     assert_eq!(exported["exported"][0]["signers"][0], env.world.authority.pubkey().to_string());
 }
