@@ -114,6 +114,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/api/v1/openapi.json", get(openapi_json))
         .merge(guarded)
+        // The operator dashboard: its pages read and write through the routes above.
+        .merge(smart_treasury_dashboard::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(problems_for_bare_errors))

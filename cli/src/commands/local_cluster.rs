@@ -51,7 +51,7 @@ pub async fn run(out: &mut dyn Write, args: &LocalClusterArgs) -> anyhow::Result
             let url = format!("http://127.0.0.1:{}", args.api_port);
             writeln!(
                 out,
-                "operator API {url}/api/v1 (OpenAPI: {url}/api/v1/openapi.json)\n  curl {url}/api/v1/managed-balance\n"
+                "dashboard    {url}/\noperator API {url}/api/v1 (OpenAPI: {url}/api/v1/openapi.json)\n  curl {url}/api/v1/managed-balance\n"
             )?;
         }
         out.flush()?;

@@ -33,6 +33,7 @@ pub async fn run_keeper_and_api(
     let server = ApiServer::start(shared.clone(), api).await?;
     if let Some(url) = server.url() {
         writeln!(out, "API        {url}/api/v1  (OpenAPI: {url}/api/v1/openapi.json)")?;
+        writeln!(out, "Dashboard  {url}/")?;
         out.flush()?;
     }
     let api_task = tokio::spawn(server.run(shutdown.clone()));
