@@ -10,7 +10,8 @@ use crate::{
     openapi,
     state::AppState,
     v1::{
-        activity_log, balance_adjustment, funding_source, health, history, hook, managed_balance, predictions, treasury,
+        activity_log, advice, balance_adjustment, funding_source, health, history, hook, keeper, managed_balance,
+        predictions, treasury,
     },
     webhook::{outbox::WebhookOutbox, worker},
 };
@@ -95,8 +96,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/managed-balance/{id}/activity-log", get(activity_log::get))
         .route("/api/v1/managed-balance/{id}/history", get(history::get))
         .route("/api/v1/managed-balance/{id}/predictions", get(predictions::get))
+        .route("/api/v1/managed-balance/{id}/advice", get(advice::get))
+        .route("/api/v1/managed-balance/{id}/stress-test", post(advice::stress_test))
+        .route("/api/v1/managed-balance/{id}/execute-advice", post(advice::execute))
         .route("/api/v1/balance-adjustment", post(balance_adjustment::adjust))
         .route("/api/v1/treasury", get(treasury::get))
+        .route("/api/v1/keeper", get(keeper::get))
         .route("/api/v1/treasury/pause", post(treasury::pause))
         .route("/api/v1/treasury/unpause", post(treasury::unpause))
         .route("/api/v1/hook/destination", get(hook::list_destinations).post(hook::create_destination))

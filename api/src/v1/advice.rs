@@ -1,0 +1,441 @@
+//! `/api/v1/managed-balance/{id}/advice`, `.../stress-test` and `.../execute-advice`: the
+//! keeper planner's next move for a balance with its reason in words, the same planner
+//! and policy run on the balance after a hypothetical outflow, and the move carried out
+//! (the keeper's key sends the crank, or it is exported unsigned).
+
+use crate::{
+    amount::{Amount, AmountInput},
+    core::changes::{self, ChangeResult, ChangeStatus, Planned},
+    error::{ApiResult, Problem},
+    extract::{ApiJson, ApiPath, ApiQuery},
+    state::AppState,
+    v1::{
+        common::{rfc3339, ChangeQuery},
+        managed_balance::{self, HealthView, IdPath},
+    },
+};
+use anchor_lang::prelude::Pubkey;
+use axum::{extract::State, Json};
+use serde::{Deserialize, Serialize};
+use smart_treasury_client::{health::Health, pda};
+use smart_treasury_keeper::{
+    advice::{self, Advice},
+    crank::crank_for,
+    cycle::STALE_CLAIM_SECONDS,
+    executor::Outcome,
+    fleet_plan::{plan_balances, Hold, Planned as PlannedMove, Planner},
+    forecast::FlowForecast,
+    journal::Claim,
+    planner::{Action, Wait},
+};
+use solana_signer::Signer;
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+/// What the keeper would do next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MoveKind {
+    /// Nothing now: `wait` says why.
+    Wait,
+    /// Below min: back to target.
+    TopUp,
+    /// Ahead of a forecast breach, inside the forecast band.
+    ForecastTopUp,
+    /// Above max: the excess over target back to the first source.
+    Sweep,
+    /// Ratio mode: from the counterpart into this balance.
+    RebalanceToLocal,
+    /// Ratio mode: from this balance to the counterpart.
+    RebalanceToCounterpart,
+}
+
+/// Why the keeper waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WaitReason {
+    Disabled,
+    Healthy,
+    CoolingDown,
+    CapReached,
+    NoFunds,
+    WithinBand,
+    /// A move is due but the destination's pool may move nothing out of it.
+    NotSignable,
+}
+
+/// The planner's next move for one managed balance, in words.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdviceView {
+    #[serde(rename = "move")]
+    pub kind: MoveKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait: Option<WaitReason>,
+    /// When cooling down: when the next automatic move is allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ready_at: Option<String>,
+    /// What the move would transfer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Amount>,
+    /// What the sources could not cover (a partial top-up).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shortfall: Option<Amount>,
+    /// The move in a few words: "Top up 3,000".
+    pub headline: String,
+    /// Why, with the numbers that decided it.
+    pub reason: String,
+    /// Whether `execute-advice` has a crank to send.
+    pub executable: bool,
+}
+
+/// The advice for one managed balance.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdviceResponse {
+    pub managed_balance_id: u32,
+    /// The config version the advice was made on.
+    pub config_version: u64,
+    pub balance: Amount,
+    pub health: HealthView,
+    #[serde(flatten)]
+    pub advice: AdviceView,
+}
+
+fn advice_view(advice: &Advice, decimals: u8) -> AdviceView {
+    let amount = |units: u64| Some(Amount::new(units, decimals));
+    let (kind, wait, ready_at, moved, shortfall) = match advice.action {
+        Action::Wait(wait) => {
+            let (reason, ready_at) = match wait {
+                Wait::Disabled => (WaitReason::Disabled, None),
+                Wait::Healthy => (WaitReason::Healthy, None),
+                Wait::CoolingDown { ready_at } => (WaitReason::CoolingDown, Some(rfc3339(ready_at))),
+                Wait::CapReached => (WaitReason::CapReached, None),
+                Wait::NoFunds => (WaitReason::NoFunds, None),
+                Wait::WithinBand => (WaitReason::WithinBand, None),
+                Wait::NotSignable => (WaitReason::NotSignable, None),
+            };
+            (MoveKind::Wait, Some(reason), ready_at, None, None)
+        }
+        Action::TopUp { forecast, amount: units, shortfall } => (
+            if forecast { MoveKind::ForecastTopUp } else { MoveKind::TopUp },
+            None,
+            None,
+            amount(units),
+            (shortfall > 0).then(|| Amount::new(shortfall, decimals)),
+        ),
+        Action::Sweep { amount: units } => (MoveKind::Sweep, None, None, amount(units), None),
+        Action::Rebalance { to_local, amount: units } => (
+            if to_local { MoveKind::RebalanceToLocal } else { MoveKind::RebalanceToCounterpart },
+            None,
+            None,
+            amount(units),
+            None,
+        ),
+    };
+    AdviceView {
+        kind,
+        wait,
+        ready_at,
+        amount: moved,
+        shortfall,
+        headline: advice.headline.clone(),
+        reason: advice.reason.clone(),
+        executable: advice.is_move(),
+    }
+}
+
+fn health_view(managed: &smart_treasury::state::ManagedBalance, balance: u64) -> HealthView {
+    let health = Health::of(managed, balance);
+    HealthView { bps: health.bps, percent: health.percent(), level: health.level.into() }
+}
+
+/// One managed balance as the keeper plans it now: the planner's view, outlook and
+/// move, and what would hold this server's keeper key from cranking it.
+struct Planning {
+    address: Pubkey,
+    managed: smart_treasury::state::ManagedBalance,
+    planned: PlannedMove,
+    forecast: Option<FlowForecast>,
+    now: i64,
+}
+
+async fn planning(state: &Arc<AppState>, id: u32) -> ApiResult<Planning> {
+    // Makes sure the keeper tracks it (a balance created a moment ago is read from chain).
+    managed_balance::snapshot(state, id).await?;
+    let keeper = &state.keeper;
+    let address = pda::managed_balance_pda(&keeper.treasury, id);
+    let now = keeper.chain_now().await;
+    let fleet = keeper.fleet.read().await;
+    let tracked = fleet.balances.get(&address).ok_or_else(|| managed_balance::not_found(state, id))?;
+    if let Some(reason) = fleet.degraded(&address) {
+        return Err(Problem::conflict(format!("managed balance {id} cannot be acted on: {reason}")));
+    }
+    // What a keeper would do, cranking with the key this server would send it with.
+    let planner = Planner {
+        keeper: cranker(state),
+        cranks: true,
+        now,
+        bucket_seconds: keeper.config.bucket_seconds,
+        config: &keeper.config.planner,
+    };
+    let planned = plan_balances(&fleet, &planner, [&address]).planned.pop().ok_or_else(|| {
+        Problem::conflict(format!(
+            "the destination of managed balance {id} ({}) has not been read yet: retry in a moment",
+            tracked.managed.destination
+        ))
+    })?;
+    let forecast = tracked.forecast.as_ref().map(|(_, forecast)| forecast.clone());
+    Ok(Planning { address, managed: tracked.managed.clone(), planned, forecast, now })
+}
+
+/// The key `execute-advice` signs with: the keeper's when this process cranks, else the
+/// authority's (`smart-treasury serve` keeps no keeper key).
+fn cranker(state: &AppState) -> Pubkey {
+    match &state.authority {
+        Some(authority) if !state.keeper.config.crank => authority.pubkey(),
+        _ => state.keeper.keeper,
+    }
+}
+
+/// Why nothing can run now although the planner has a move, in words.
+fn held(hold: &Option<Hold>) -> Option<&'static str> {
+    match hold {
+        Some(Hold::Paused) => Some("The treasury is paused: no crank can run until it is unpaused."),
+        Some(Hold::NotOnAllowList) => Some(
+            "Cranking is restricted to the treasury's keeper allow-list, which does not hold the key this server \
+             would crank with: export the crank for a listed keeper.",
+        ),
+        Some(Hold::WatchOnly) | None => None,
+    }
+}
+
+fn advice_of(planning: &Planning, state: &AppState) -> (Advice, Option<&'static str>) {
+    let planned = &planning.planned;
+    let advice = advice::advise(
+        &planned.view,
+        planned.outlook.as_ref(),
+        planning.now,
+        &state.keeper.config.planner,
+        planning.managed.decimals,
+    );
+    (advice, held(&planned.hold))
+}
+
+/// What the keeper would do now for this balance, and why.
+#[utoipa::path(
+    get, path = "/api/v1/managed-balance/{id}/advice", tag = "advice", params(IdPath),
+    responses(
+        (status = 200, description = "The keeper planner's next move", body = AdviceResponse),
+        (status = 404, description = "No managed balance has this id", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The balance's token account has not been read yet", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    ApiPath(path): ApiPath<IdPath>,
+) -> ApiResult<Json<AdviceResponse>> {
+    let planning = planning(&state, path.id).await?;
+    let decimals = planning.managed.decimals;
+    let (advice, hold) = advice_of(&planning, &state);
+    let mut view = advice_view(&advice, decimals);
+    if let Some(hold) = hold {
+        view.reason = format!("{} {hold}", view.reason);
+        view.executable = view.executable && !matches!(planning.planned.hold, Some(Hold::Paused));
+    }
+    let balance = planning.planned.view.balance;
+    Ok(Json(AdviceResponse {
+        managed_balance_id: path.id,
+        config_version: planning.managed.config_version,
+        balance: Amount::new(balance, decimals),
+        health: health_view(&planning.managed, balance),
+        advice: view,
+    }))
+}
+
+/// A hypothetical outflow.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StressTestInput {
+    /// Paid out of the balance now (token units as a string, or base units).
+    pub outflow: AmountInput,
+}
+
+/// When the balance falls below min after the outflow, by the keeper's forecast.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BreachView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pessimistic_at: Option<String>,
+    /// Probability of falling below min within the forecast's horizon.
+    pub probability: f64,
+    /// Tokens needed now so the pessimistic path stays at or above min.
+    pub amount_needed: Amount,
+}
+
+/// The balance after the outflow and what the keeper would do then.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StressTestResult {
+    pub managed_balance_id: u32,
+    pub outflow: Amount,
+    pub balance_before: Amount,
+    pub balance_after: Amount,
+    pub health_before: HealthView,
+    pub health_after: HealthView,
+    /// Absent while the keeper has no forecast for this balance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breach: Option<BreachView>,
+    pub advice_before: AdviceView,
+    pub advice_after: AdviceView,
+}
+
+/// Runs the keeper's planner and the program's policy on the balance after a
+/// hypothetical outflow. Nothing is sent.
+#[utoipa::path(
+    post, path = "/api/v1/managed-balance/{id}/stress-test", tag = "advice", params(IdPath),
+    request_body = StressTestInput,
+    responses(
+        (status = 200, description = "Health, breach outlook and the keeper's move after the outflow", body = StressTestResult),
+        (status = 404, description = "No managed balance has this id", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The balance's token account has not been read yet", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The outflow is not an amount", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn stress_test(
+    State(state): State<Arc<AppState>>,
+    ApiPath(path): ApiPath<IdPath>,
+    ApiJson(body): ApiJson<StressTestInput>,
+) -> ApiResult<Json<StressTestResult>> {
+    let planning = planning(&state, path.id).await?;
+    let decimals = planning.managed.decimals;
+    let outflow = managed_balance::parse_amount("outflow", &body.outflow, decimals)?;
+    if outflow == 0 {
+        return Err(Problem::invalid("outflow", "must be above 0"));
+    }
+    let now = planning.now;
+    let config = &state.keeper.config.planner;
+    let view = &planning.planned.view;
+    let result = advice::stress_test(view, planning.forecast.as_ref(), outflow, now, config, decimals);
+    let bucket = config.bucket_seconds;
+    let at = |buckets: Option<f64>| buckets.map(|buckets| rfc3339(now + (buckets * bucket).round() as i64));
+    Ok(Json(StressTestResult {
+        managed_balance_id: path.id,
+        outflow: Amount::new(outflow, decimals),
+        balance_before: Amount::new(result.balance_before, decimals),
+        balance_after: Amount::new(result.balance_after, decimals),
+        health_before: health_view(&planning.managed, result.balance_before),
+        health_after: health_view(&planning.managed, result.balance_after),
+        breach: result.outlook_after.as_ref().map(|outlook| BreachView {
+            expected_at: at(outlook.expected_buckets),
+            pessimistic_at: at(outlook.pessimistic_buckets),
+            probability: outlook.breach_probability,
+            amount_needed: Amount::new(outlook.amount_needed, decimals),
+        }),
+        advice_before: advice_view(&result.advice_before, decimals),
+        advice_after: advice_view(&result.advice_after, decimals),
+    }))
+}
+
+/// Carries out the keeper's recommended move: sent by this process's keeper (beside
+/// `keeper run`) or its authority key (beside `serve`), or returned unsigned with the
+/// authority as fee payer (export).
+#[utoipa::path(
+    post, path = "/api/v1/managed-balance/{id}/execute-advice", tag = "advice", params(IdPath, ChangeQuery),
+    responses(
+        (status = 200, description = "Applied: the crank was sent and landed", body = ChangeResult),
+        (status = 202, description = "Exported: the crank unsigned, for the authority to sign", body = ChangeResult),
+        (status = 404, description = "No managed balance has this id", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Nothing to execute (the keeper would wait), or the keeper is acting on it already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The program refused the crank", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn execute(
+    State(state): State<Arc<AppState>>,
+    ApiPath(path): ApiPath<IdPath>,
+    ApiQuery(query): ApiQuery<ChangeQuery>,
+) -> ApiResult<ChangeResult> {
+    let planning = planning(&state, path.id).await?;
+    let (advice, hold) = advice_of(&planning, &state);
+    let mode = changes::mode_of(&state, query.change_mode);
+    let export = mode == crate::config::ChangeMode::Export;
+    if matches!(planning.planned.hold, Some(Hold::Paused)) || (!export && hold.is_some()) {
+        return Err(Problem::conflict(format!("{} {}", advice.headline, hold.unwrap_or_default())));
+    }
+    let by_keeper = !export && state.keeper.config.crank;
+    let signer = if by_keeper {
+        state.keeper.keeper
+    } else if export {
+        managed_balance::authority(&state).await?
+    } else {
+        cranker(&state)
+    };
+    let Some(crank) = crank_for(signer, planning.address, &planning.managed, &advice.action) else {
+        return Err(Problem::conflict(format!("nothing to execute: {}. {}", advice.headline, advice.reason)));
+    };
+    let summary = format!("{} for {}", advice.headline, managed_balance_label(&planning.managed));
+    if !by_keeper {
+        // Exported for the authority, or signed and sent by this server's authority key.
+        let planned = Planned {
+            summary,
+            effects: vec![advice.reason.clone()],
+            instructions: vec![crank.instruction],
+            signers: vec![(signer, "authority")],
+        };
+        return changes::submit(&state, planned, mode).await;
+    }
+    let shared = state.keeper.clone();
+    let (keeper, managed_balance) = (shared.keeper.to_string(), planning.address.to_string());
+    let claim = Claim {
+        need: &crank.need,
+        managed_balance: &managed_balance,
+        kind: crank.kind,
+        amount: crank.amount,
+        keeper: &keeper,
+        now: planning.now,
+        stale_after: STALE_CLAIM_SECONDS,
+    };
+    if !shared.store().claim_action(&claim).map_err(Problem::internal)? {
+        return Err(Problem::conflict(format!(
+            "a keeper is already acting on this ({}): the activity log shows how it ends",
+            crank.need
+        )));
+    }
+    let outcome = smart_treasury_keeper::dispatch::finish(&shared, crank).await;
+    match outcome {
+        Some(Outcome::Landed { signature, .. }) => {
+            let slot = shared
+                .rpc
+                .get_signature_statuses(&[signature.parse().map_err(Problem::internal)?])
+                .await
+                .ok()
+                .and_then(|statuses| statuses.value.into_iter().next().flatten())
+                .map(|status| status.slot);
+            Ok(ChangeResult {
+                status: ChangeStatus::Applied,
+                summary,
+                effects: vec![advice.reason],
+                signature: Some(signature),
+                slot,
+                export: None,
+            })
+        }
+        Some(Outcome::Refused { code: Some(code), reason }) => Err(Problem::program(code, reason)),
+        Some(Outcome::Refused { code: None, reason }) => Err(Problem::invalid("transaction", reason)),
+        Some(Outcome::TooExpensive { fee_lamports }) => Err(Problem::unavailable(format!(
+            "the crank would cost {fee_lamports} lamports, more than the keeper's maximum fee: retry when fees fall"
+        ))),
+        Some(Outcome::GaveUp { reason, attempts }) => Err(Problem::unavailable(format!(
+            "the crank did not land after {attempts} attempts ({reason}): retry in a moment"
+        ))),
+        None => Err(Problem::unavailable(
+            "the server is stopping: the crank stays pending and is settled at its next start",
+        )),
+    }
+}
+
+fn managed_balance_label(managed: &smart_treasury::state::ManagedBalance) -> String {
+    format!("managed balance {} \"{}\"", managed.id, smart_treasury::state::decode_name(&managed.name))
+}
