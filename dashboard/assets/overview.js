@@ -24,6 +24,12 @@ function renderTreasury(treasury) {
   $("#unpause-button").hidden = !treasury.paused;
 }
 
+function feePayerHtml(keeper) {
+  if (!keeper.keeper) return "none: this server sends no cranks of its own";
+  const sol = escapeHtml(lamportsToSol(keeper.feePayerLamports));
+  return `${addressHtml(keeper.keeper)} · ${keeper.feePayerLow ? `<span class="badge bad">${sol}: fund it</span>` : sol}`;
+}
+
 function renderKeeper(keeper) {
   const stale = keeper.lastCycleAt && Date.now() - new Date(keeper.lastCycleAt).getTime() > 30_000;
   const state = stale
@@ -35,7 +41,7 @@ function renderKeeper(keeper) {
   facts($("#keeper-facts"), [
     ["Status", state],
     ["Last cycle", keeper.lastCycleAt ? escapeHtml(relative(keeper.lastCycleAt)) : "not yet"],
-    ["Fee payer", `${addressHtml(keeper.keeper)} · ${keeper.feePayerLow ? `<span class="badge bad">${escapeHtml(lamportsToSol(keeper.feePayerLamports))}: fund it</span>` : escapeHtml(lamportsToSol(keeper.feePayerLamports))}`],
+    ["Fee payer", feePayerHtml(keeper)],
     ["Cranks", escapeHtml(`${cranks.landed} landed, ${cranks.refused} refused, ${cranks.failed} failed, ${keeper.pending} pending`)],
     ["Failures", `<span class="badge ${keeper.failures ? "warn" : "ok"}">${escapeHtml(keeper.failures)}</span>`],
   ]);
