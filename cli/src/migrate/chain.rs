@@ -28,6 +28,11 @@ impl ChainState {
         self.mints.get(mint).copied().flatten().map(|mint| mint.token_program)
     }
 
+    /// The mint's decimals, to show its amounts in token units (0 while it is unknown).
+    pub fn decimals(&self, mint: &Pubkey) -> u8 {
+        self.mints.get(mint).copied().flatten().map_or(0, |mint| mint.decimals)
+    }
+
     /// The token account an endpoint names, once its mint's token program is known.
     pub fn resolve(&self, treasury: &Pubkey, endpoint: &Endpoint, mint: &Pubkey) -> Option<(Pubkey, Pubkey)> {
         let pool = pda::pool_pda(treasury, endpoint.pool_id());

@@ -251,6 +251,8 @@ fn balance_steps(chain: &ChainState, balance: &DeclaredBalance, plan: &mut Plan,
     let Some((destination, destination_pool)) = chain.resolve(&treasury, &balance.destination, &balance.mint) else {
         return;
     };
+    let decimals = chain.decimals(&balance.mint);
+    let amount = |base_units| tokens(base_units, decimals);
     let wanted: Vec<WantedSource> = balance
         .sources
         .iter()
@@ -262,6 +264,7 @@ fn balance_steps(chain: &ChainState, balance: &DeclaredBalance, plan: &mut Plan,
                 label: endpoint_label(&source.endpoint),
                 priority: source.priority,
                 reserve_floor: source.reserve_floor,
+                decimals,
                 enabled: source.enabled,
                 returns_allowed: source.returns_allowed,
             })
@@ -286,16 +289,16 @@ fn balance_steps(chain: &ChainState, balance: &DeclaredBalance, plan: &mut Plan,
             "{} of mint {}, min {} / target {} / max {}, {}{}",
             endpoint_label(&balance.destination),
             balance.mint,
-            t.min,
-            t.target,
-            t.max,
+            amount(t.min),
+            amount(t.target),
+            amount(t.max),
             describe_mode(&balance.mode),
             if balance.enabled { "" } else { ", disabled" }
         );
         let kind = StepKind::CreateBalance { destination, destination_pool, mint: balance.mint, token_program, args };
         plan.steps.push(Step::new("create", object.clone(), detail, kind));
         if let Some(accepted) = balance.accepted_transfer_fee {
-            plan.steps.push(accepted_fee_step(&object, address, accepted, None));
+            plan.steps.push(accepted_fee_step(&object, address, accepted, None, decimals));
         }
         plan.steps.extend(source_steps(&object, address, &[], &wanted));
         return;
@@ -307,7 +310,12 @@ fn balance_steps(chain: &ChainState, balance: &DeclaredBalance, plan: &mut Plan,
     if current.thresholds() != *t {
         let detail = format!(
             "min / target / max {} / {} / {} -> {} / {} / {}",
-            current.min, current.target, current.max, t.min, t.target, t.max
+            amount(current.min),
+            amount(current.target),
+            amount(current.max),
+            amount(t.min),
+            amount(t.target),
+            amount(t.max)
         );
         let kind = StepKind::UpdateThresholds { managed_balance: address, min: t.min, target: t.target, max: t.max };
         plan.steps.push(Step::new("update", object.clone(), detail, kind));
@@ -320,8 +328,8 @@ fn balance_steps(chain: &ChainState, balance: &DeclaredBalance, plan: &mut Plan,
         if current.automation != balance.automation {
             parts.push(format!(
                 "automation {} -> {}",
-                describe_automation(&current.automation),
-                describe_automation(&balance.automation)
+                describe_automation(&current.automation, decimals),
+                describe_automation(&balance.automation, decimals)
             ));
         }
         let kind =
@@ -334,13 +342,13 @@ fn balance_steps(chain: &ChainState, balance: &DeclaredBalance, plan: &mut Plan,
         plan.steps.push(Step::new("update", object.clone(), detail, kind));
     }
     if let Some(accepted) = balance.accepted_transfer_fee.filter(|fee| *fee != current.accepted_transfer_fee) {
-        plan.steps.push(accepted_fee_step(&object, address, accepted, Some(current.accepted_transfer_fee)));
+        plan.steps.push(accepted_fee_step(&object, address, accepted, Some(current.accepted_transfer_fee), decimals));
     }
     plan.steps.extend(source_steps(&object, address, current.linked_sources(), &wanted));
 }
 
-fn describe_fee(fee: &TransferFeeLimit) -> String {
-    format!("{} bps, at most {}", fee.basis_points, fee.maximum_fee)
+fn describe_fee(fee: &TransferFeeLimit, decimals: u8) -> String {
+    format!("{} bps, at most {}", fee.basis_points, tokens(fee.maximum_fee, decimals))
 }
 
 fn accepted_fee_step(
@@ -348,10 +356,12 @@ fn accepted_fee_step(
     managed_balance: Pubkey,
     accepted: TransferFeeLimit,
     current: Option<TransferFeeLimit>,
+    decimals: u8,
 ) -> Step {
+    let describe = |fee: &TransferFeeLimit| describe_fee(fee, decimals);
     let detail = match current {
-        Some(current) => format!("accepted transfer fee {} -> {}", describe_fee(&current), describe_fee(&accepted)),
-        None => format!("accepted transfer fee {}", describe_fee(&accepted)),
+        Some(current) => format!("accepted transfer fee {} -> {}", describe(&current), describe(&accepted)),
+        None => format!("accepted transfer fee {}", describe(&accepted)),
     };
     Step::new("update", object, detail, StepKind::SetAcceptedTransferFee { managed_balance, accepted })
 }
@@ -406,12 +416,13 @@ fn spender_steps(declared: &Declared, chain: &ChainState, plan: &mut Plan) {
         declared_accounts.insert(account);
         let object = spender_label(&spender.spender, &vault);
         let wanted = spender.limits;
+        let amount = |base_units| tokens(base_units, chain.decimals(&spender.mint));
         let state = if wanted.enabled { "enabled" } else { "disabled" };
         match chain.spenders.get(&account) {
             None => plan.steps.push(Step::new(
                 "create",
                 object,
-                format!("limit {} per {}s, {state}", wanted.limit_per_period, wanted.period_seconds),
+                format!("limit {} per {}s, {state}", amount(wanted.limit_per_period), wanted.period_seconds),
                 StepKind::AddSpender { pool, vault, spender: spender.spender, limits: wanted },
             )),
             Some(current)
@@ -420,7 +431,10 @@ fn spender_steps(declared: &Declared, chain: &ChainState, plan: &mut Plan) {
             {
                 let detail = format!(
                     "limit {} per {}s -> {} per {}s, {state}",
-                    current.limit_per_period, current.period_seconds, wanted.limit_per_period, wanted.period_seconds
+                    amount(current.limit_per_period),
+                    current.period_seconds,
+                    amount(wanted.limit_per_period),
+                    wanted.period_seconds
                 );
                 plan.steps.push(Step::new(
                     "update",

@@ -3,7 +3,7 @@
 //! temporary priority when two sources swap), then link. Priorities stay unique and
 //! the list never exceeds eight at any step.
 
-use super::step::{Step, StepKind};
+use super::step::{tokens, Step, StepKind};
 use anchor_lang::prelude::Pubkey;
 use smart_treasury::{
     instructions::{LinkSourceArgs, UpdateSourceArgs},
@@ -20,6 +20,8 @@ pub struct WantedSource {
     pub label: String,
     pub priority: u8,
     pub reserve_floor: u64,
+    /// The mint's, for the floor in token units.
+    pub decimals: u8,
     pub enabled: bool,
     /// A venue that may take returned funds.
     pub returns_allowed: bool,
@@ -44,7 +46,8 @@ fn update(object: &str, managed_balance: Pubkey, wanted: &WantedSource, priority
 fn settings_detail(current: &FundingSource, wanted: &WantedSource) -> Vec<String> {
     let mut parts = Vec::new();
     if current.reserve_floor != wanted.reserve_floor {
-        parts.push(format!("floor {} -> {}", current.reserve_floor, wanted.reserve_floor));
+        let floor = |base_units| tokens(base_units, wanted.decimals);
+        parts.push(format!("floor {} -> {}", floor(current.reserve_floor), floor(wanted.reserve_floor)));
     }
     if current.enabled != wanted.enabled {
         parts.push(if wanted.enabled { "enable".into() } else { "disable".into() });
@@ -136,7 +139,7 @@ pub fn source_steps(
         steps.push(Step::new(
             "link",
             format!("{object} source {}", wanted.label),
-            format!("priority {}, floor {}{state}", wanted.priority, wanted.reserve_floor),
+            format!("priority {}, floor {}{state}", wanted.priority, tokens(wanted.reserve_floor, wanted.decimals)),
             StepKind::LinkSource { managed_balance, source: wanted.token_account, source_pool: wanted.pool, args },
         ));
     }
@@ -171,6 +174,7 @@ mod tests {
             label: format!("#{n}"),
             priority,
             reserve_floor: 0,
+            decimals: 0,
             enabled: true,
             returns_allowed: false,
         }

@@ -7,7 +7,7 @@ use smart_treasury::{
     instructions::{CreateManagedBalanceArgs, CreateTreasuryArgs, LinkSourceArgs, SpenderLimits, UpdateSourceArgs},
     state::{AutomationSettings, BalanceMode, CrankAccess, TransferFeeLimit},
 };
-use smart_treasury_client::{ix, pda, Change};
+use smart_treasury_client::{ix, pda, Change, TokenAmount};
 
 #[derive(Clone, Debug)]
 pub enum StepKind {
@@ -244,10 +244,18 @@ pub fn describe_mode(mode: &BalanceMode) -> String {
     }
 }
 
-pub fn describe_automation(a: &AutomationSettings) -> String {
+/// An amount as the plan's table shows it: grouped token units of a mint with `decimals`.
+pub fn tokens(base_units: u64, decimals: u8) -> String {
+    TokenAmount::new(base_units, decimals).grouped()
+}
+
+pub fn describe_automation(a: &AutomationSettings, decimals: u8) -> String {
     format!(
         "cooldown {}s, period {}s, cap {}, forecast band {} bps",
-        a.cooldown_seconds, a.period_seconds, a.period_cap, a.forecast_band_bps
+        a.cooldown_seconds,
+        a.period_seconds,
+        tokens(a.period_cap, decimals),
+        a.forecast_band_bps
     )
 }
 
