@@ -74,9 +74,14 @@ async fn a_changed_file_plans_only_the_difference_and_sources_can_swap_prioritie
         steps.iter().map(|s| format!("{} {}: {}", s["action"].as_str().unwrap(), s["object"], s["detail"])).collect();
     assert_eq!(steps.len(), 5, "{summary:#?}");
     assert_eq!(steps[0]["action"], "update");
-    assert!(steps[0]["detail"].as_str().unwrap().contains("2000000000 / 5000000000 / 8000000000 -> 3000000000"));
+    // Amounts in the mint's token units (6 decimals), as the file's base units mean them.
+    assert!(steps[0]["detail"].as_str().unwrap().contains("2,000 / 5,000 / 8,000 -> 3,000 / 5,000 / 8,000"));
     assert!(summary[1].contains("for now"), "a swap parks one source first: {summary:#?}");
     assert!(steps[4]["object"].as_str().unwrap().starts_with("spender "), "{summary:#?}");
+    assert!(
+        steps[4]["detail"].as_str().unwrap().contains("limit 100,000 per 86400s -> 5,000 per 86400s"),
+        "{summary:#?}"
+    );
 
     let applied = env.json(&["migrate", "apply", "-f", &env.file()]).await;
     assert_eq!(applied["applied"].as_array().unwrap().len(), 5);
