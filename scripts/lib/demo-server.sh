@@ -1,0 +1,104 @@
+# Shared by scripts/dashboard-check and scripts/bench-dashboard (sourced): the browser
+# tools, then the local cluster with the demo treasury, the API server and a keeper,
+# each its own process on free ports, all stopped when the calling script exits.
+#
+# After demo_server_prepare: DEMO_BINARY exported.
+# After demo_server_start: DASHBOARD_URL, RPC_URL, WS_URL, TREASURY, DEMO_DIR exported.
+# After demo_keeper_start: KEEPER_PID exported.
+
+demo_pids=()
+demo_server_stop() {
+    local pid
+    for pid in "${demo_pids[@]}"; do
+        kill -CONT "$pid" 2>/dev/null || true
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${demo_pids[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+}
+trap demo_server_stop EXIT
+
+# Chromium, the Python venv with Playwright, and the smart-treasury binary built with
+# cargo profile $2 (default dev, the test build's).
+demo_server_prepare() {
+    local work="$1" profile="${2:-dev}" python="${PYTHON:-python3}"
+    mkdir -p "$work"
+    scripts/install-chromium
+    if [ ! -x "$work/venv/bin/python" ]; then
+        "$python" -m venv "$work/venv"
+    fi
+    "$work/venv/bin/pip" install --quiet --disable-pip-version-check -r tests/browser/requirements.txt
+    # --workspace: the same features as the test build, so nothing rebuilds twice.
+    cargo build --quiet --workspace --profile "$profile" --bin smart-treasury
+    export DEMO_BINARY
+    DEMO_BINARY="./target/$([ "$profile" = dev ] && echo debug || echo "$profile")/smart-treasury"
+}
+
+# Prints the first match of sed expression $2 in file $1 once it appears; fails when
+# process $3 exits first or after 120 s.
+demo_wait_for() {
+    local log="$1" expression="$2" pid="$3" value
+    for _ in $(seq 1 1200); do
+        value="$(sed -n "$expression" "$log" | head -1)"
+        if [ -n "$value" ]; then
+            printf '%s\n' "$value"
+            return 0
+        fi
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "a process exited while starting; its log ($log):" >&2
+            cat "$log" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    echo "not ready after 120 s; the log ($log):" >&2
+    cat "$log" >&2
+    return 1
+}
+
+# The cluster (extra arguments go to `local-cluster`), two funded keeper keys, and the
+# API server signing changes with the demo authority.
+demo_server_start() {
+    local work="$1"
+    shift
+    local binary="$DEMO_BINARY"
+    export DEMO_DIR="$work/demo"
+    rm -rf "$DEMO_DIR" "$work/keys" "$work"/*.sqlite*
+    "$binary" local-cluster --rpc-port 0 --ws-port 0 --slot-ms 100 --demo-dir "$DEMO_DIR" "$@" \
+        >"$work/cluster.log" 2>&1 &
+    demo_pids+=($!)
+    local cluster=$!
+    export RPC_URL WS_URL TREASURY
+    RPC_URL="$(demo_wait_for "$work/cluster.log" 's/^JSON-RPC *//p' "$cluster")"
+    WS_URL="$(demo_wait_for "$work/cluster.log" 's/^WebSocket *//p' "$cluster")"
+    TREASURY="$(demo_wait_for "$work/cluster.log" 's/^demo treasury \([1-9A-HJ-NP-Za-km-z]*\).*/\1/p' "$cluster")"
+
+    "$work/venv/bin/python" tests/browser/fund_keys.py "$RPC_URL" "$work/keys" server keeper >/dev/null
+    cat >"$work/server.toml" <<'EOF'
+[api.webhooks]
+# The browser suite's webhook receiver listens on loopback.
+allow_private_destinations = true
+retry_schedule_s = [0, 1, 2]
+EOF
+    export SMART_TREASURY_URL="$RPC_URL" SMART_TREASURY_TREASURY="$TREASURY"
+    export SMART_TREASURY_KEEPER_WS_URL="$WS_URL" SMART_TREASURY_KEEPER_CYCLE_MS=500
+    # One forecast bucket per compressed hour of the workload's 2-minute day.
+    export SMART_TREASURY_KEEPER_BUCKET_SECONDS=5
+    SMART_TREASURY_KEEPER_KEYPAIR="$work/keys/server.json" SMART_TREASURY_KEEPER_STORE="$work/server.sqlite" \
+        "$binary" serve --config "$work/server.toml" --api-addr 127.0.0.1:0 \
+        --api-authority-keypair "$DEMO_DIR/authority.json" >"$work/server.log" 2>&1 &
+    demo_pids+=($!)
+    export DASHBOARD_URL
+    DASHBOARD_URL="$(demo_wait_for "$work/server.log" 's|^API *\(http://[0-9.:]*\)/api/v1.*|\1|p' "$!")"
+}
+
+# A cranking keeper with its own key and store, and no API.
+demo_keeper_start() {
+    local work="$1"
+    SMART_TREASURY_KEEPER_KEYPAIR="$work/keys/keeper.json" SMART_TREASURY_KEEPER_STORE="$work/keeper.sqlite" \
+        "$DEMO_BINARY" keeper run --api-addr off >"$work/keeper.log" 2>&1 &
+    demo_pids+=($!)
+    export KEEPER_PID=$!
+    demo_wait_for "$work/keeper.log" 's/.*\(keeper started\).*/\1/p' "$KEEPER_PID" >/dev/null
+}

@@ -1,0 +1,180 @@
+"""Fixtures for the dashboard's browser tests: Debian's Chromium driven by Playwright
+(never `playwright install`), a fresh profile per run, and every console error or
+uncaught exception of a page failing its test.
+
+scripts/dashboard-check starts the local cluster with the demo treasury and the server,
+then runs these with DASHBOARD_URL, RPC_URL, TREASURY, DEMO_DIR and SCREENSHOTS set."""
+
+import http.server
+import os
+import re
+import signal
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from chain import Rpc
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise pytest.UsageError(f"{name} is not set: run the browser tests through scripts/dashboard-check")
+    return value
+
+
+@pytest.fixture(scope="session")
+def base_url() -> str:
+    return env("DASHBOARD_URL").rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def rpc() -> Rpc:
+    return Rpc(env("RPC_URL"))
+
+
+@pytest.fixture(scope="session")
+def treasury() -> str:
+    return env("TREASURY")
+
+
+@pytest.fixture(scope="session")
+def demo_dir() -> Path:
+    return Path(env("DEMO_DIR"))
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    path = Path(env("SCREENSHOTS"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    profile = tempfile.mkdtemp(prefix="dashboard-chromium-")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS, viewport=DESKTOP,
+            locale="en-GB", timezone_id="UTC",
+        )
+        token = os.environ.get("API_TOKEN")
+        if token:
+            context.add_init_script(f"sessionStorage.setItem('smart-treasury.token', {token!r});")
+        yield context
+        context.close()
+
+
+class Console:
+    """Every console error and uncaught exception a page raised; a test names the ones it
+    provokes on purpose (a refused request the page shows next to its field)."""
+
+    def __init__(self, page: Page):
+        self.errors: list[str] = []
+        self.expected: list[re.Pattern] = []
+        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+
+    def expect(self, pattern: str) -> None:
+        self.expected.append(re.compile(pattern))
+
+    def unexpected(self) -> list[str]:
+        return [error for error in self.errors if not any(pattern.search(error) for pattern in self.expected)]
+
+
+@pytest.fixture
+def console_and_page(browser):
+    page = browser.new_page()
+    console = Console(page)
+    page.set_default_timeout(15_000)
+    yield console, page
+    page.close()
+    assert console.unexpected() == [], f"console errors: {console.unexpected()}"
+
+
+@pytest.fixture
+def page(console_and_page) -> Page:
+    return console_and_page[1]
+
+
+@pytest.fixture
+def console(console_and_page) -> Console:
+    return console_and_page[0]
+
+
+@pytest.fixture
+def keeper_paused():
+    """Stops the keeper process (SIGSTOP) for the test: nothing cranks on its own, as
+    when a keeper is down; it resumes (SIGCONT) afterwards."""
+    pid = int(env("KEEPER_PID"))
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+class Receiver:
+    """A webhook receiver on loopback: answers 204 and keeps what it got."""
+
+    def __init__(self):
+        self.requests: list[tuple[dict, bytes]] = []
+        received = self.requests
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                received.append((dict(self.headers), body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def receiver():
+    receiver = Receiver()
+    yield receiver
+    receiver.close()
+
+
+def wait_until(page: Page, expression: str, arg=None, timeout: float = 15.0):
+    """Polls `expression` (a JavaScript function of `arg`) until it returns something
+    truthy. Playwright's wait_for_function compiles its predicate in the page, which the
+    dashboard's Content-Security-Policy rightly forbids; evaluate goes through the
+    browser's debugging protocol instead."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} s: {expression}")
+        time.sleep(0.05)
+
+
+def open_page(page: Page, url: str) -> Page:
+    """Loads a dashboard page and waits until its script has shown data from the API."""
+    page.goto(url)
+    wait_until(page, "() => document.querySelector('#live')?.textContent.startsWith('Live')")
+    return page
