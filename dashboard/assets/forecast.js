@@ -12,6 +12,11 @@ const id = pageBalanceId();
 const path = `/managed-balance/${encodeURIComponent(id)}`;
 let recommended = null;
 let fingerprint = "";
+/** Whether this server recommends thresholds (its OpenAPI document lists the route). */
+const recommends = fetch("/api/v1/openapi.json", { cache: "no-store" })
+  .then((response) => response.json())
+  .then((document) => "/api/v1/managed-balance/{id}/recommendation" in (document.paths ?? {}))
+  .catch(() => false);
 
 function facts(pairs) {
   return pairs.map(([term, value]) => `<dt>${escapeHtml(term)}</dt><dd>${value}</dd>`).join("");
@@ -55,9 +60,10 @@ function effectRows(recommendation) {
   ].join("");
 }
 
-function renderRecommendation(recommendation) {
+function renderRecommendation(recommendation, offered) {
   recommended = recommendation?.recommended ?? null;
-  $("#recommendation-table tbody").innerHTML = recommendation ? effectRows(recommendation) : `<tr><td colspan="3" class="empty">No recommendation yet: the keeper needs recorded outflows first.</td></tr>`;
+  const missing = offered ? "No recommendation yet: the keeper needs recorded outflows first." : "This server does not recommend thresholds.";
+  $("#recommendation-table tbody").innerHTML = recommendation ? effectRows(recommendation) : `<tr><td colspan="3" class="empty">${missing}</td></tr>`;
   $("#recommendation-basis").textContent = recommendation?.basis ?? recommendation?.explanation ?? "";
   $("#propose-button").disabled = !recommended;
 }
@@ -72,13 +78,14 @@ async function refresh() {
   const next = JSON.stringify([json.balance, json.configVersion, json.forecast?.madeAt]);
   if (next === fingerprint) return;
   fingerprint = next;
+  const offered = await recommends;
   const [predictions, recommendation, history] = await Promise.all([
     balance.forecast ? get(`${path}/predictions`) : null,
-    get(`${path}/recommendation`),
+    offered ? get(`${path}/recommendation`) : null,
     get(`${path}/history?${historyQuery(6 * 3600)}`),
   ]);
   renderPrediction(predictions);
-  renderRecommendation(recommendation);
+  renderRecommendation(recommendation, offered);
   drawBalanceChart($("#forecast-chart"), balance, history, predictions, null).catch((error) => {
     $("#forecast-chart").textContent = error.message;
   });
