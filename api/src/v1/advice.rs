@@ -5,7 +5,10 @@
 
 use crate::{
     amount::{Amount, AmountInput},
-    core::changes::{self, ChangeResult, ChangeStatus, Planned},
+    core::{
+        balances,
+        changes::{self, ChangeResult, ChangeStatus, Planned},
+    },
     error::{ApiResult, Problem},
     extract::{ApiJson, ApiPath, ApiQuery},
     state::AppState,
@@ -161,10 +164,14 @@ struct Planning {
 }
 
 async fn planning(state: &Arc<AppState>, id: u32) -> ApiResult<Planning> {
-    // Makes sure the keeper tracks it (a balance created a moment ago is read from chain).
-    managed_balance::snapshot(state, id).await?;
     let keeper = &state.keeper;
     let address = pda::managed_balance_pda(&keeper.treasury, id);
+    // Advice is acted on at once, so it is planned on the chain's state now: the
+    // keeper's copy may not yet hold another keeper's last move, whose cooldown then
+    // refuses the crank.
+    if !balances::refresh(state, &address).await? {
+        return Err(managed_balance::not_found(state, id));
+    }
     let now = keeper.chain_now().await;
     let fleet = keeper.fleet.read().await;
     let tracked = fleet.balances.get(&address).ok_or_else(|| managed_balance::not_found(state, id))?;
