@@ -28,7 +28,11 @@ demo_server_prepare() {
     if [ ! -x "$work/venv/bin/python" ]; then
         "$python" -m venv "$work/venv"
     fi
-    "$work/venv/bin/pip" install --quiet --disable-pip-version-check -r tests/browser/requirements.txt
+    # Installs only when the pinned requirements changed since the last run.
+    if ! cmp -s tests/browser/requirements.txt "$work/venv/.requirements"; then
+        "$work/venv/bin/pip" install --quiet --disable-pip-version-check -r tests/browser/requirements.txt
+        cp tests/browser/requirements.txt "$work/venv/.requirements"
+    fi
     # --workspace: the same features as the test build, so nothing rebuilds twice.
     cargo build --quiet --workspace --profile "$profile" --bin smart-treasury
     export DEMO_BINARY
@@ -63,7 +67,7 @@ demo_server_start() {
     local work="$1"
     shift
     local binary="$DEMO_BINARY"
-    export DEMO_DIR="$work/demo"
+    export DEMO_DIR="$PWD/$work/demo"
     rm -rf "$DEMO_DIR" "$work/keys" "$work"/*.sqlite*
     "$binary" local-cluster --rpc-port 0 --ws-port 0 --slot-ms 100 --demo-dir "$DEMO_DIR" "$@" \
         >"$work/cluster.log" 2>&1 &

@@ -178,6 +178,17 @@ def decode_squads(base58_text: str) -> list[tuple[str, dict, list[str]]]:
     return decoded
 
 
+GUARDS = {"expect_balance_version", "expect_treasury_version"}
+
+
+def after_guard(decoded: list[tuple[str, dict, list[str]]]) -> list[tuple[str, dict, list[str]]]:
+    """Every change the API makes is one transaction led by a config-version guard (so a
+    change made against stale settings fails whole): checks the guard leads, and returns
+    the instructions after it."""
+    assert decoded and decoded[0][0] in GUARDS, f"no config-version guard leads: {[item[0] for item in decoded]}"
+    return decoded[1:]
+
+
 def decode_realms(base64_text: str) -> tuple[str, str, dict, list[dict]]:
     """A Realms custom instruction (SPL Governance InstructionData, Borsh) -> program id,
     instruction name, args and account metas."""

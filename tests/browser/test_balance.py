@@ -4,7 +4,7 @@ is shown next to the field it names and changes nothing."""
 
 import time
 
-from chain import linked_sources, managed_balance_address
+from chain import after_guard, linked_sources, managed_balance_address
 from conftest import open_page, wait_until
 
 UNIT = 1_000_000  # the demo mint has 6 decimals
@@ -140,7 +140,7 @@ def test_a_manual_top_up_lands_and_the_page_shows_it_within_two_seconds(page, ba
     replied = time.monotonic()
     assert result["status"] == "APPLIED", result
     signature = result["signature"]
-    [(name, args, _)] = rpc.program_instructions(signature)
+    [(name, args, _)] = after_guard(rpc.program_instructions(signature))
     assert (name, args) == ("adjust_balance", {"amount": 500_000})
     # The movements table shows it, by its signature, within 2 s of the change landing.
     wait_until(

@@ -4,7 +4,7 @@ button, decoding to the right instruction; nothing reaches the chain."""
 
 import pytest
 
-from chain import IDL, decode_realms, decode_squads, managed_balance_address
+from chain import GUARDS, IDL, after_guard, decode_realms, decode_squads, managed_balance_address
 from conftest import open_page
 
 UNIT = 1_000_000
@@ -34,14 +34,16 @@ def test_an_exported_threshold_change_decodes_to_update_thresholds(page, base_ur
     dialog = page.locator("#export-dialog")
     dialog.wait_for()
     squads = page.locator("#export-squads").input_value()
-    realms = page.locator("#export-realms-0").input_value()
+    realms = [page.locator(f"#export-realms-{i}").input_value() for i in range(2)]
     page.screenshot(path=str(screenshots / "export.png"))
 
-    [(name, args, accounts)] = decode_squads(squads)
+    [(name, args, accounts)] = after_guard(decode_squads(squads))
     assert name == "update_thresholds"
     assert args == {"min": 1_800 * UNIT, "target": 4_200_250_000, "max": 7_777 * UNIT}
     assert address in accounts
-    program_id, realms_name, realms_args, metas = decode_realms(realms)
+    # Realms takes one InstructionData per instruction: the guard, then the change.
+    assert decode_realms(realms[0])[1] in GUARDS
+    program_id, realms_name, realms_args, metas = decode_realms(realms[1])
     assert (program_id, realms_name, realms_args) == (str(IDL.program_id), name, args)
     assert [meta["pubkey"] for meta in metas] == accounts
     assert any(meta["isSigner"] for meta in metas), "the authority still has to sign"
@@ -61,7 +63,7 @@ def test_an_exported_pause_decodes_to_pause(page, base_url, treasury, export_mod
     choose_export(page)
     page.get_by_role("button", name="Pause").click()
     page.locator("#export-dialog").wait_for()
-    [(name, _, accounts)] = decode_squads(page.locator("#export-squads").input_value())
+    [(name, _, accounts)] = after_guard(decode_squads(page.locator("#export-squads").input_value()))
     assert name == "pause" and treasury in accounts
     page.keyboard.press("Escape")
     assert page.locator("#treasury-state").text_content() == "Treasury active"

@@ -11,32 +11,41 @@ from conftest import open_page, wait_until
 UNIT = 1_000_000
 
 
-def percent_in(text: str) -> float:
-    return float(re.search(r"([\d.]+)%", text).group(1))
-
-
-def test_the_stress_test_changes_health_and_the_advice(page, base_url, rpc, treasury, screenshots):
+def test_the_stress_test_changes_health_and_the_advice(page, base_url, rpc, treasury, screenshots, keeper_paused):
+    """With the keeper stopped (so nothing moves the balance up meanwhile), an outflow of
+    more than the whole balance: health falls to 0 and the advice becomes a top-up."""
     managed = rpc.program_account(managed_balance_address(treasury, 1))
     open_page(page, base_url + "/balances/1/monitor")
-    [gauge_before] = wait_until(page, "() => { const trace = document.querySelector('#health-gauge').data?.[0]; return trace && [trace.value]; }")
-    # An outflow of the whole balance: health falls to 0 and the keeper would top up.
+    # Past the cooldown of the keeper's last move, the planner's advice is a move or "healthy".
+    advice_before = wait_until(
+        page,
+        "() => { const text = document.querySelector('#advice-move').textContent;"
+        " return !text.startsWith('Wait: cooling down') && text !== '…' && text; }",
+        timeout=30,
+    )
+    gauge_before = wait_until(page, "() => document.querySelector('#health-gauge').data?.[0]?.value ?? null")
     balance = rpc.token_amount(managed["destination"])
-    outflow = f"{balance // UNIT + 1}"
+    assert balance > 0, "the hot wallet must hold something for an outflow to lower its health"
     field = page.get_by_label("Outflow", exact=True)
-    field.fill(outflow)
+    field.fill(f"{balance // UNIT + 1}")
     field.press("Enter")
     page.locator("#stress-result").wait_for()
-    facts = page.locator("#stress-facts").text_content()
-    assert "→ 0%" in facts.replace("\u202f", " "), facts
-    assert "The keeper wouldTop up" in facts or "The keeper would Top up" in facts, facts
-    # The gauge shows health after the outflow, against health now.
+    facts = page.locator("#stress-facts").text_content().replace("\u202f", " ")
+    before_percent, after_percent = (float(value) for value in re.search(r"Health([\d.]+)% → ([\d.]+)%", facts).groups())
+    assert before_percent > 0 and after_percent == 0, facts
+    advice_after = page.locator("#stress-facts dd").last.locator("strong").text_content()
+    assert advice_after.startswith("Top up"), facts
+    assert advice_after != advice_before, f"the advice did not change: {advice_before!r}"
+    # The gauge shows health after the outflow, with health now as its reference.
     gauge = wait_until(page, """() => {
         const [trace] = document.querySelector('#health-gauge').data;
         return trace.delta ? { value: trace.value, reference: trace.delta.reference } : null;
     }""")
-    assert gauge["value"] == 0
-    assert gauge["reference"] == gauge_before or gauge["reference"] > 0
+    assert gauge["value"] == 0 and gauge["reference"] > 0, gauge
+    assert gauge_before > 0
     assert "after the stress test" in page.locator("#health-text").text_content()
+    # A stress test moves nothing.
+    assert rpc.token_amount(managed["destination"]) <= balance
     page.screenshot(path=str(screenshots / "monitor.png"), full_page=True)
 
 
@@ -60,9 +69,15 @@ def test_execute_recommended_move_lands_a_crank(page, base_url, rpc, treasury, k
     before = rpc.token_amount(destination)
     slot_before = rpc.call("getSlot", [{"commitment": "confirmed"}])
     button.click()
-    notice = page.locator("#notice")
-    notice.wait_for()
-    wait_until(page, "() => /transaction/.test(document.querySelector('#notice').textContent)", timeout=30)
+    # The notice names the landed transaction; a refusal shows beside the button instead.
+    wait_until(
+        page,
+        "() => /transaction/.test(document.querySelector('#notice').textContent)"
+        " || !document.querySelector('#execute-form .form-error').hidden",
+        timeout=30,
+    )
+    refused = page.locator("#execute-form .form-error")
+    assert refused.is_hidden(), f"the move was refused: {refused.text_content()}"
     after = rpc.token_amount(destination)
     assert after > before, "the crank moved tokens into the hot wallet"
     # The crank is on chain: the newest signature for the balance landed after we clicked.
