@@ -6,7 +6,7 @@ import pytest
 from chain import managed_balance_address
 from conftest import DESKTOP, PHONE, open_page, wait_until
 
-PAGES = ["/", "/balances/1", "/balances/1/monitor", "/balances/1/forecast", "/balances/2/monitor", "/webhooks"]
+PAGES = ["/", "/balances/1", "/balances/2", "/balances/1/monitor", "/balances/1/forecast", "/balances/2/monitor", "/webhooks"]
 
 
 @pytest.mark.parametrize("path", PAGES)
