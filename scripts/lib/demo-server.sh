@@ -44,7 +44,7 @@ demo_server_prepare() {
 demo_wait_for() {
     local log="$1" expression="$2" pid="$3" value
     for _ in $(seq 1 1200); do
-        value="$(sed -n "$expression" "$log" | head -1)"
+        value="$(sed -n "$expression" "$log" 2>/dev/null | head -1)"
         if [ -n "$value" ]; then
             printf '%s\n' "$value"
             return 0
@@ -68,7 +68,8 @@ demo_server_start() {
     shift
     local binary="$DEMO_BINARY"
     export DEMO_DIR="$PWD/$work/demo"
-    rm -rf "$DEMO_DIR" "$work/keys" "$work"/*.sqlite*
+    # The logs too: a log left by the last run would be read for this run's addresses.
+    rm -rf "$DEMO_DIR" "$work/keys" "$work"/*.sqlite* "$work"/*.log
     "$binary" local-cluster --rpc-port 0 --ws-port 0 --slot-ms 100 --demo-dir "$DEMO_DIR" "$@" \
         >"$work/cluster.log" 2>&1 &
     demo_pids+=($!)
