@@ -47,6 +47,9 @@ pub struct LandConfig {
     pub poll_interval: Duration,
     /// Fresh blockhashes to try before giving up.
     pub max_blockhashes: u32,
+    /// Tries of each RPC call that prepares a transaction (blockhash, simulation, fee)
+    /// before the failure is returned.
+    pub rpc_tries: u32,
     /// Longest wait on one blockhash, in case the node stops answering: a blockhash lives
     /// 150 blocks, about a minute at 400 ms slots.
     pub blockhash_deadline: Duration,
@@ -63,6 +66,7 @@ impl Default for LandConfig {
             resend_interval: Duration::from_secs(2),
             poll_interval: Duration::from_millis(200),
             max_blockhashes: 3,
+            rpc_tries: 3,
             blockhash_deadline: Duration::from_secs(90),
         }
     }
@@ -187,27 +191,17 @@ impl<'a> Lander<'a> {
         let mut watched: Vec<Signature> = earlier.to_vec();
         let mut sends = 0;
         for blockhashes in 1..=self.config.max_blockhashes {
-            let rpc_error = |method, reason: String, watched: &[Signature]| LandError::Rpc {
-                method,
-                reason,
-                sent: watched.to_vec(),
-            };
-            let (blockhash, last_valid_block_height) =
-                self.blockhash().await.map_err(|reason| rpc_error("getLatestBlockhash", reason, &watched))?;
-            let units = match self.probe_units(instructions, blockhash).await {
-                Ok(units) => units,
+            let (tx, priced, last_valid_block_height) = match self.prepare_with_retries(instructions).await {
+                Ok(prepared) => prepared,
                 // The refusal may be of a duplicate: an earlier copy landed meanwhile.
                 Err(error @ LandError::Refused { .. }) => {
                     return self.earlier_landing(&watched, sends).await.ok_or(error)
                 }
-                Err(LandError::Rpc { method, reason, .. }) => return Err(rpc_error(method, reason, &watched)),
+                Err(LandError::Rpc { method, reason, .. }) => {
+                    return Err(LandError::Rpc { method, reason, sent: watched });
+                }
                 Err(other) => return Err(other),
             };
-            let priced = self.price(instructions, units, blockhash).await.map_err(|error| match error {
-                LandError::Rpc { method, reason, .. } => rpc_error(method, reason, &watched),
-                other => other,
-            })?;
-            let tx = self.build(instructions, priced.compute_unit_limit, priced.compute_unit_price, blockhash);
             watched.push(tx.signatures[0]);
             let settled = self.send_until_settled(&tx, last_valid_block_height, &watched, &mut sends, on_sent).await;
             match settled {
@@ -225,6 +219,40 @@ impl<'a> Lander<'a> {
             }
         }
         Err(LandError::Expired { sends, blockhashes: self.config.max_blockhashes, sent: watched })
+    }
+
+    /// `prepare`, tried again (with a growing pause) when an RPC call fails: a node that
+    /// answers one request in twenty with an error should not fail the transaction.
+    async fn prepare_with_retries(
+        &self,
+        instructions: &[Instruction],
+    ) -> Result<(Transaction, Priced, u64), LandError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.prepare(instructions).await {
+                Err(LandError::Rpc { method, reason, .. }) if tries < self.config.rpc_tries => {
+                    tracing::debug!(method, %reason, tries, "an RPC call failed; trying again");
+                    tokio::time::sleep(Duration::from_millis(100 << tries.min(5))).await;
+                }
+                prepared => return prepared,
+            }
+        }
+    }
+
+    /// A fresh blockhash, the units simulation says the instructions take, and the
+    /// priced, signed transaction with the last block height its blockhash is valid at.
+    pub async fn prepare(&self, instructions: &[Instruction]) -> Result<(Transaction, Priced, u64), LandError> {
+        let (blockhash, last_valid_block_height) = self.blockhash().await.map_err(|reason| LandError::Rpc {
+            method: "getLatestBlockhash",
+            reason,
+            sent: vec![],
+        })?;
+        // The simulation and the fee history do not wait for each other.
+        let (units, recent) = tokio::join!(self.probe_units(instructions, blockhash), self.recent_fees(instructions));
+        let priced = self.price_from(instructions, units?, &recent, blockhash).await?;
+        let tx = self.build(instructions, priced.compute_unit_limit, priced.compute_unit_price, blockhash);
+        Ok((tx, priced, last_valid_block_height))
     }
 
     /// A recent blockhash at `confirmed` and the last block height it is valid at.
@@ -278,21 +306,35 @@ impl<'a> Lander<'a> {
     /// (a percentile of recent fees on the accounts it writes, capped) and the fee they
     /// make; `TooExpensive` above the maximum fee.
     pub async fn price(&self, instructions: &[Instruction], units: u64, blockhash: Hash) -> Result<Priced, LandError> {
-        let config = &self.config;
-        let limit = compute_unit_limit(units + u64::from(config.extra_compute_units), config.compute_unit_margin);
+        let recent = self.recent_fees(instructions).await;
+        self.price_from(instructions, units, &recent, blockhash).await
+    }
+
+    /// Recent prioritization fees paid on the accounts `instructions` write; none when
+    /// the node does not answer (an RPC hiccup bids nothing rather than failing).
+    pub async fn recent_fees(&self, instructions: &[Instruction]) -> Vec<u64> {
         let writable: Vec<Pubkey> = instructions
             .iter()
             .flat_map(|instruction| instruction.accounts.iter())
             .filter(|meta| meta.is_writable)
             .map(|meta| meta.pubkey)
             .collect();
-        // Without fee history (an RPC hiccup), bid nothing rather than fail.
-        let recent: Vec<u64> = self
-            .timed("getRecentPrioritizationFees", self.rpc.get_recent_prioritization_fees(&writable))
+        self.timed("getRecentPrioritizationFees", self.rpc.get_recent_prioritization_fees(&writable))
             .await
             .map(|fees| fees.into_iter().map(|fee| fee.prioritization_fee).collect())
-            .unwrap_or_default();
-        let price = priority_fee(&recent, config.priority_fee_percentile, config.max_priority_fee_micro_lamports);
+            .unwrap_or_default()
+    }
+
+    async fn price_from(
+        &self,
+        instructions: &[Instruction],
+        units: u64,
+        recent: &[u64],
+        blockhash: Hash,
+    ) -> Result<Priced, LandError> {
+        let config = &self.config;
+        let limit = compute_unit_limit(units + u64::from(config.extra_compute_units), config.compute_unit_margin);
+        let price = priority_fee(recent, config.priority_fee_percentile, config.max_priority_fee_micro_lamports);
         let tx = self.build(instructions, limit, price, blockhash);
         let base = self
             .timed("getFeeForMessage", self.rpc.get_fee_for_message(&tx.message))

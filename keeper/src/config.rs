@@ -78,10 +78,12 @@ pub struct FileConfig {
     /// Warn when the keeper's key holds less than this [default: 100000000].
     #[arg(long, env = "SMART_TREASURY_KEEPER_LOW_BALANCE_LAMPORTS")]
     pub low_balance_lamports: Option<u64>,
-    /// Sends per need before giving up until a later cycle [default: 5].
+    /// Landing attempts per need (each re-sends on up to three blockhashes) before
+    /// giving up until a later cycle [default: 5].
     #[arg(long, env = "SMART_TREASURY_KEEPER_MAX_ATTEMPTS")]
     pub max_attempts: Option<u32>,
-    /// A refused need may be tried again after this many seconds [default: 30].
+    /// A refused need may be tried again after this many seconds; one refused by the
+    /// cooldown when it ends [default: 30].
     #[arg(long, env = "SMART_TREASURY_KEEPER_RETRY_AFTER_S")]
     pub retry_after_s: Option<u64>,
     /// Seconds between back-fills of the treasury's events, even while the
@@ -161,7 +163,7 @@ pub struct ExecutorConfig {
     pub max_fee_lamports: u64,
     /// Alert when the fee payer holds less than this.
     pub low_balance_lamports: u64,
-    /// Sends per need before giving up until the next cycle.
+    /// Landing attempts per need (an RPC error ends one) before giving up until a later cycle.
     pub max_attempts: u32,
 }
 

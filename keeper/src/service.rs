@@ -215,6 +215,7 @@ pub async fn run_shared(shared: Arc<Shared>, shutdown: CancellationToken) -> Res
         tokio::spawn(watcher::run(shared.clone(), shutdown.clone())),
         tokio::spawn(events::run(shared.clone(), shutdown.clone())),
         tokio::spawn(cycle_loop(shared.clone(), shutdown.clone())),
+        tokio::spawn(reactor(shared.clone(), shutdown.clone())),
     ];
     let mut first_error = None;
     for subsystem in subsystems {
@@ -261,27 +262,22 @@ async fn discovery_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Res
     }
 }
 
-/// A full cycle every `cycle` interval; in between, a balance a notification changed is
-/// planned and acted on at once, without waiting for the next full read of the fleet.
+/// A full cycle every `cycle` interval.
 async fn cycle_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<()> {
     let mut pruned_in = None;
-    let mut next_full = tokio::time::Instant::now();
     loop {
-        if tokio::time::Instant::now() >= next_full {
-            let started = Instant::now();
-            let hour = shared.chain_now().await.div_euclid(PRUNE_EVERY_SECONDS);
-            if pruned_in != Some(hour) {
-                pruned_in = Some(hour);
-                prune(&shared).await;
-            }
-            if let Err(error) = cycle::cycle(&shared).await {
-                shared.metrics.add(&metrics::FAILURES, &["cycle"], 1.0);
-                tracing::warn!(%error, "cycle failed; retrying next cycle");
-            }
-            shared.metrics.set(&metrics::CYCLE_SECONDS, &[], started.elapsed().as_secs_f64());
-            shared.metrics.set(&metrics::LAST_CYCLE, &[], unix_now() as f64);
-            next_full = tokio::time::Instant::now() + shared.config.cycle;
+        let started = Instant::now();
+        let hour = shared.chain_now().await.div_euclid(PRUNE_EVERY_SECONDS);
+        if pruned_in != Some(hour) {
+            pruned_in = Some(hour);
+            prune(&shared).await;
         }
+        if let Err(error) = cycle::cycle(&shared).await {
+            shared.metrics.add(&metrics::FAILURES, &["cycle"], 1.0);
+            tracing::warn!(%error, "cycle failed; retrying next cycle");
+        }
+        shared.metrics.set(&metrics::CYCLE_SECONDS, &[], started.elapsed().as_secs_f64());
+        shared.metrics.set(&metrics::LAST_CYCLE, &[], unix_now() as f64);
         tokio::select! {
             _ = shutdown.cancelled() => {
                 shared.stopping.cancel();
@@ -289,15 +285,25 @@ async fn cycle_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<
                 shared.in_flight.wait().await;
                 return Ok(());
             }
-            _ = tokio::time::sleep_until(next_full) => {}
-            _ = shared.wake.notified() => {
-                let changed = std::mem::take(&mut *shared.changed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-                if !changed.is_empty() {
-                    if let Err(error) = cycle::react(&shared, &changed).await {
-                        tracing::warn!(%error, "acting on a change failed; the next cycle will");
-                    }
-                }
-            }
+            _ = tokio::time::sleep(shared.config.cycle) => {}
+        }
+    }
+}
+
+/// Beside the cycle, not after it: a balance a notification changed is planned and acted
+/// on at once, even while a full cycle (hundreds of milliseconds over a large fleet) runs.
+async fn reactor(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<()> {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            _ = shared.wake.notified() => {}
+        }
+        let changed = std::mem::take(&mut *shared.changed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        if changed.is_empty() {
+            continue;
+        }
+        if let Err(error) = cycle::react(&shared, &changed).await {
+            tracing::warn!(%error, "acting on a change failed; the next cycle will");
         }
     }
 }
