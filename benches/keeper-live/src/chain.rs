@@ -23,10 +23,7 @@ use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
-use std::{
-    sync::atomic::{AtomicUsize, Ordering},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 pub const SPL_TOKEN: Pubkey = anchor_spl::token::ID;
 /// One whole token (6 decimals, as USDC).
@@ -141,6 +138,18 @@ pub struct BalanceSettings {
 
 /// Creates managed balance `id` on `destination` and links the reserve as its source.
 pub fn managed_balance(base: &Base, id: u32, name: &str, destination: Pubkey, s: &BalanceSettings) -> Vec<Instruction> {
+    managed_balance_from(base, id, name, destination, (base.reserve_vault, base.reserve_pool), s)
+}
+
+/// Creates managed balance `id` on `destination` and links `source` (token account, pool).
+pub fn managed_balance_from(
+    base: &Base,
+    id: u32,
+    name: &str,
+    destination: Pubkey,
+    source: (Pubkey, Pubkey),
+    s: &BalanceSettings,
+) -> Vec<Instruction> {
     let a = base.authority.pubkey();
     let address = pda::managed_balance_pda(&base.treasury, id);
     vec![
@@ -167,8 +176,8 @@ pub fn managed_balance(base: &Base, id: u32, name: &str, destination: Pubkey, s:
             a,
             base.treasury,
             address,
-            base.reserve_vault,
-            base.reserve_pool,
+            source.0,
+            source.1,
             LinkSourceArgs { priority: 1, reserve_floor: s.reserve_floor, enabled: true, returns_allowed: false },
         ),
     ]
@@ -227,8 +236,24 @@ pub fn pack(payer: &Pubkey, groups: Vec<Vec<Instruction>>) -> Result<Vec<Vec<Ins
     Ok(packed)
 }
 
-/// Sends every transaction (`in_flight` at a time, each preflighted, so a refusal stops
-/// the run with its reason), then waits until all are confirmed. Prints progress.
+/// One transaction of a batch, signed, until it is confirmed.
+struct Outstanding {
+    instructions: Vec<Instruction>,
+    tx: Transaction,
+    signed_at: Instant,
+    sent_at: Option<Instant>,
+}
+
+/// A blockhash lives about a minute at 400 ms slots: sign again well before.
+const RESIGN_AFTER: Duration = Duration::from_secs(40);
+/// Send an unconfirmed transaction again this often (packets get dropped).
+const RESEND_AFTER: Duration = Duration::from_secs(2);
+
+/// Sends every transaction, `in_flight` at a time, and sends again whatever is not
+/// confirmed every two seconds (signing it again on a fresh blockhash before its own
+/// expires), until all are confirmed: a dropped packet or a failed request costs a retry,
+/// not the run. A transaction the runtime refuses stops the run with its reason. Prints
+/// progress.
 pub async fn send_all(
     rpc: &RpcClient,
     payer: &Keypair,
@@ -238,63 +263,60 @@ pub async fn send_all(
 ) -> Result<()> {
     let total = transactions.len();
     let started = Instant::now();
-    let done = AtomicUsize::new(0);
-    let last_report = std::sync::Mutex::new(Instant::now());
-    let blockhash = tokio::sync::Mutex::new((rpc.get_latest_blockhash().await?, Instant::now()));
-    let signatures: Vec<Result<Signature>> = stream::iter(transactions)
+    let sign = |instructions: &[Instruction], blockhash| {
+        Transaction::new_signed_with_payer(instructions, Some(&payer.pubkey()), &[payer], blockhash)
+    };
+    let mut blockhash = latest_blockhash(rpc).await?;
+    let mut outstanding: Vec<Outstanding> = transactions
+        .into_iter()
         .map(|instructions| {
-            let (done, last_report, blockhash) = (&done, &last_report, &blockhash);
-            async move {
-                let mut attempt = 0;
-                loop {
-                    attempt += 1;
-                    // A blockhash lives ~60 s at 400 ms slots; refresh it well before.
-                    let recent = {
-                        let mut cached = blockhash.lock().await;
-                        if cached.1.elapsed() > Duration::from_secs(10) {
-                            *cached = (rpc.get_latest_blockhash().await?, Instant::now());
-                        }
-                        cached.0
-                    };
-                    let tx = Transaction::new_signed_with_payer(&instructions, Some(&payer.pubkey()), &[payer], recent);
-                    match rpc.send_transaction(&tx).await {
-                        Ok(signature) => {
-                            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                            let mut last = last_report.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                            if last.elapsed() >= Duration::from_secs(2) || finished == total {
-                                *last = Instant::now();
-                                let rate = finished as f64 / started.elapsed().as_secs_f64();
-                                eprintln!("  {what}: {finished}/{total} transactions sent ({rate:.0}/s)");
-                            }
-                            return Ok(signature);
-                        }
-                        // Transport hiccups are retried; a program refusal is not.
-                        Err(error) if error.get_transaction_error().is_none() && attempt < 5 => {
-                            tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
-                        }
-                        Err(error) => return Err(anyhow::Error::new(error).context(format!("{what}: sending"))),
-                    }
-                }
-            }
+            let tx = sign(&instructions, blockhash.0);
+            Outstanding { instructions, tx, signed_at: blockhash.1, sent_at: None }
         })
-        .buffer_unordered(in_flight)
-        .collect()
-        .await;
-    let signatures: Vec<Signature> = signatures.into_iter().collect::<Result<_>>()?;
-    confirm_all(rpc, &signatures, what).await?;
-    eprintln!("  {what}: {total} transactions confirmed in {:.1} s", started.elapsed().as_secs_f64());
-    Ok(())
-}
-
-/// Waits until every signature is confirmed; fails on the first that failed.
-pub async fn confirm_all(rpc: &RpcClient, signatures: &[Signature], what: &str) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut pending: Vec<Signature> = signatures.to_vec();
-    while !pending.is_empty() {
-        let mut still = Vec::new();
-        for chunk in pending.chunks(256) {
-            let statuses = rpc.get_signature_statuses(chunk).await?.value;
-            for (signature, status) in chunk.iter().zip(statuses) {
+        .collect();
+    let mut last_report = Instant::now();
+    while !outstanding.is_empty() {
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(1_800),
+            "{what}: {} transactions still unconfirmed after 30 minutes",
+            outstanding.len()
+        );
+        if blockhash.1.elapsed() > Duration::from_secs(10) {
+            blockhash = latest_blockhash(rpc).await?;
+        }
+        for entry in outstanding.iter_mut().filter(|entry| entry.signed_at.elapsed() > RESIGN_AFTER) {
+            entry.tx = sign(&entry.instructions, blockhash.0);
+            (entry.signed_at, entry.sent_at) = (blockhash.1, None);
+        }
+        let due: Vec<&Transaction> = outstanding
+            .iter()
+            .filter(|entry| entry.sent_at.is_none_or(|at| at.elapsed() >= RESEND_AFTER))
+            .map(|entry| &entry.tx)
+            .collect();
+        let skip = solana_rpc_client_api::config::RpcSendTransactionConfig {
+            skip_preflight: true,
+            max_retries: Some(0),
+            ..Default::default()
+        };
+        stream::iter(due)
+            .for_each_concurrent(in_flight, |tx| async move {
+                let _ = rpc.send_transaction_with_config(tx, skip).await;
+            })
+            .await;
+        let now = Instant::now();
+        for entry in outstanding.iter_mut().filter(|entry| entry.sent_at.is_none_or(|at| at.elapsed() >= RESEND_AFTER))
+        {
+            entry.sent_at = Some(now);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let mut still = Vec::with_capacity(outstanding.len());
+        for chunk in outstanding.chunks(256) {
+            let signatures: Vec<Signature> = chunk.iter().map(|entry| entry.tx.signatures[0]).collect();
+            let Ok(statuses) = rpc.get_signature_statuses(&signatures).await else {
+                still.extend(chunk.iter().map(|entry| entry.tx.signatures[0]));
+                continue;
+            };
+            for (signature, status) in signatures.iter().zip(statuses.value) {
                 match status {
                     Some(status) if status.err.is_some() => {
                         bail!("{what}: transaction {signature} failed: {:?}", status.err)
@@ -304,15 +326,26 @@ pub async fn confirm_all(rpc: &RpcClient, signatures: &[Signature], what: &str) 
                 }
             }
         }
-        pending = still;
-        if !pending.is_empty() {
-            if Instant::now() > deadline {
-                bail!("{what}: {} transactions not confirmed after 120 s", pending.len());
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
+        outstanding.retain(|entry| still.contains(&entry.tx.signatures[0]));
+        if last_report.elapsed() >= Duration::from_secs(2) || outstanding.is_empty() {
+            last_report = Instant::now();
+            let done = total - outstanding.len();
+            let rate = done as f64 / started.elapsed().as_secs_f64();
+            eprintln!("  {what}: {done}/{total} transactions confirmed ({rate:.0}/s)");
         }
     }
     Ok(())
+}
+
+async fn latest_blockhash(rpc: &RpcClient) -> Result<(solana_hash::Hash, Instant)> {
+    for attempt in 0..10u32 {
+        match rpc.get_latest_blockhash().await {
+            Ok(blockhash) => return Ok((blockhash, Instant::now())),
+            Err(_) if attempt < 9 => tokio::time::sleep(Duration::from_millis(100 << attempt.min(4))).await,
+            Err(error) => return Err(error.into()),
+        }
+    }
+    unreachable!("the loop returns")
 }
 
 /// Sends SOL from `from` to a new keypair, written to `path` for the keeper.

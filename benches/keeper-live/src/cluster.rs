@@ -30,6 +30,11 @@ pub fn default_binary() -> PathBuf {
 impl ClusterProcess {
     /// Starts the cluster with `slot_ms` slots; its output goes to `dir/cluster.log`.
     pub fn spawn(binary: &Path, slot_ms: u64, dir: &Path) -> Result<Self> {
+        Self::spawn_with(binary, slot_ms, dir, &[])
+    }
+
+    /// `spawn`, with more of the binary's flags (faults, lags).
+    pub fn spawn_with(binary: &Path, slot_ms: u64, dir: &Path, flags: &[String]) -> Result<Self> {
         std::fs::create_dir_all(dir)?;
         let faucet_path = dir.join("faucet.json");
         let log_path = dir.join("cluster.log");
@@ -37,6 +42,7 @@ impl ClusterProcess {
         let started = Instant::now();
         let mut child = Command::new(binary)
             .args(["--rpc-port", "0", "--ws-port", "0", "--slot-ms", &slot_ms.to_string()])
+            .args(flags)
             .arg("--faucet-keypair")
             .arg(&faucet_path)
             .stdin(Stdio::null())

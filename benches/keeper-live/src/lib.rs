@@ -3,6 +3,8 @@
 
 pub mod chain;
 pub mod cluster;
+pub mod fleet;
+pub mod history;
 pub mod machine;
 pub mod proxy;
 pub mod stats;
@@ -33,4 +35,24 @@ pub fn count(value: u64) -> String {
         out.push(digit);
     }
     out
+}
+
+/// The commit the benchmark runs from, and whether the work tree had changes beside it:
+/// every report names what it measured.
+pub fn commit() -> String {
+    let repository = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(repository)
+            .output()
+            .ok()
+            .filter(|output| output.status.success())
+            .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_string())
+    };
+    let Some(commit) = git(&["rev-parse", "HEAD"]) else { return "unknown (not a git checkout)".into() };
+    match git(&["status", "--porcelain", "--untracked-files=no"]) {
+        Some(changes) if !changes.is_empty() => format!("{commit} with uncommitted changes"),
+        _ => commit,
+    }
 }
