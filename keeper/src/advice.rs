@@ -34,7 +34,18 @@ pub fn advise(
     config: &PlannerConfig,
     decimals: u8,
 ) -> Advice {
-    let action = plan(view, outlook, now, config);
+    explain(view, outlook, plan(view, outlook, now, config), now, config, decimals)
+}
+
+/// `action`, as the planner decided it for `view` at `now`, explained.
+pub fn explain(
+    view: &BalanceView,
+    outlook: Option<&BreachOutlook>,
+    action: Action,
+    now: i64,
+    config: &PlannerConfig,
+    decimals: u8,
+) -> Advice {
     let words = Words { view, outlook, now, config, decimals };
     let (headline, reason) = words.explain(&action);
     Advice { action, headline, reason }

@@ -5,7 +5,10 @@ use crate::planner::Action;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use smart_treasury::state::{BalanceMode, ManagedBalance};
-use smart_treasury_client::ix::{self, BalanceAccounts};
+use smart_treasury_client::{
+    ix::{self, BalanceAccounts},
+    TokenAmount,
+};
 
 /// One crank the executor should land.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,9 +20,18 @@ pub struct Crank {
     /// threshold, forecast, sweep or rebalance.
     pub kind: &'static str,
     pub amount: u64,
+    /// The mint's, to show the amount in token units.
+    pub decimals: u8,
     pub instruction: Instruction,
     /// Funding sources named in the instruction: a draw may reach any of them.
     pub sources_passed: usize,
+}
+
+impl Crank {
+    /// The planned amount in grouped token units.
+    pub fn tokens(&self) -> String {
+        TokenAmount::new(self.amount, self.decimals).grouped()
+    }
 }
 
 fn balance_accounts(address: Pubkey, managed: &ManagedBalance) -> BalanceAccounts {
@@ -56,7 +68,15 @@ pub fn crank_for(keeper: Pubkey, address: Pubkey, managed: &ManagedBalance, acti
         }
     };
     let need = need_key(address, managed, family);
-    Some(Crank { managed_balance: address, need, kind, amount, instruction, sources_passed })
+    Some(Crank {
+        managed_balance: address,
+        need,
+        kind,
+        amount,
+        decimals: managed.decimals,
+        instruction,
+        sources_passed,
+    })
 }
 
 /// Names a need: the managed balance, which of the treasury's creations it is (the

@@ -3,6 +3,7 @@
 //! in the background; the next pass does not wait for them.
 
 use crate::{
+    advice::{explain, Advice},
     event_log::Alert,
     fleet_plan::{plan_balances, plan_fleet, FleetPlan, Hold, Planned, Planner},
     forecast::forecast_net_flow,
@@ -36,7 +37,7 @@ pub async fn cycle(shared: &Arc<Shared>) -> Result<()> {
         let fleet = shared.fleet.read().await;
         plan_fleet(&fleet, &planner(shared, now))
     };
-    publish(shared, &plan, &observed).await;
+    publish(shared, &plan, &observed, now).await;
     crate::decisions::note_plan(shared, &plan, now).await;
     dispatch(shared, plan, now).await
 }
@@ -125,7 +126,7 @@ async fn refresh_forecasts(shared: &Shared, now: i64) -> Result<()> {
 
 /// Metrics, the fleet's outlooks, degraded balances, the fee payer and (every few
 /// seconds) a status line per balance.
-async fn publish(shared: &Shared, plan: &FleetPlan, observed: &Observed) {
+async fn publish(shared: &Shared, plan: &FleetPlan, observed: &Observed, now: i64) {
     {
         let mut fleet = shared.fleet.write().await;
         for planned in &plan.planned {
@@ -156,10 +157,8 @@ async fn publish(shared: &Shared, plan: &FleetPlan, observed: &Observed) {
         }
     }
     if shared.status_due() {
-        let decimals = shared.fleet.read().await;
         for planned in &plan.planned {
-            let decimals = decimals.balances.get(&planned.address).map_or(0, |tracked| tracked.managed.decimals);
-            status_line(shared, planned, decimals);
+            status_line(shared, planned, now);
         }
     }
 }
@@ -249,10 +248,10 @@ fn note_fee_payer(shared: &Shared, lamports: u64) -> bool {
     crossed
 }
 
-fn status_line(shared: &Shared, planned: &Planned, decimals: u8) {
+fn status_line(shared: &Shared, planned: &Planned, now: i64) {
     let view = &planned.view;
     let bucket = shared.config.bucket_seconds as f64;
-    let tokens = |amount: u64| TokenAmount::new(amount, decimals).to_string();
+    let tokens = |amount: u64| TokenAmount::new(amount, planned.decimals).grouped();
     let outlook = planned.outlook.as_ref();
     tracing::info!(
         balance_name = %planned.name,
@@ -261,19 +260,24 @@ fn status_line(shared: &Shared, planned: &Planned, decimals: u8) {
         target = %tokens(view.thresholds.target),
         health_pct = f64::from(view.thresholds.health_bps(view.balance)) / 100.0,
         breach_probability = outlook.map(|outlook| format!("{:.2}", outlook.breach_probability)),
-        breach_in_s = ?outlook.and_then(|outlook| outlook.pessimistic_buckets).map(|buckets| (buckets * bucket).round() as i64),
+        breach_in_s = outlook.and_then(|outlook| outlook.pessimistic_buckets).map(|buckets| (buckets * bucket).round() as i64),
         needed = outlook.map(|outlook| tokens(outlook.amount_needed)),
-        action = ?planned.action,
-        held = ?planned.hold,
+        next = %explained(shared, planned, now).headline,
+        held = planned.hold.as_ref().map(Hold::words),
         "status"
     );
+}
+
+/// The planned action in an operator's words, as the API's advice gives it.
+fn explained(shared: &Shared, planned: &Planned, now: i64) -> Advice {
+    explain(&planned.view, planned.outlook.as_ref(), planned.action, now, &shared.config.planner, planned.decimals)
 }
 
 /// Claims each crank's need and lands it in the background.
 async fn dispatch(shared: &Arc<Shared>, plan: FleetPlan, now: i64) -> Result<()> {
     let keeper = shared.keeper.to_string();
-    for planned in plan.planned {
-        let Some(crank) = planned.crank else { continue };
+    for mut planned in plan.planned {
+        let Some(crank) = planned.crank.take() else { continue };
         let managed_balance = crank.managed_balance.to_string();
         let claim = Claim {
             need: &crank.need,
@@ -287,7 +291,8 @@ async fn dispatch(shared: &Arc<Shared>, plan: FleetPlan, now: i64) -> Result<()>
         if !shared.store().claim_action(&claim)? {
             continue;
         }
-        tracing::info!(need = %crank.need, action = ?planned.action, "acting");
+        let advice = explained(shared, &planned, now);
+        tracing::info!(need = %crank.need, balance_name = %planned.name, action = %advice.headline, reason = %advice.reason, "acting");
         let shared_for_crank = shared.clone();
         shared.spawn_crank(async move {
             crate::dispatch::finish(&shared_for_crank, crank).await;

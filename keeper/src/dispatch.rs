@@ -27,7 +27,7 @@ pub async fn finish(shared: &Arc<Shared>, crank: Crank) -> Option<Outcome> {
         if let Err(error) = shared.store().record_send(&crank.need, &keeper, &signature, now) {
             tracing::error!(%error, need = %crank.need, "could not record the signature about to be sent");
         }
-        tracing::info!(need = %crank.need, kind = crank.kind, amount = crank.amount, %signature, "sending");
+        tracing::info!(need = %crank.need, kind = crank.kind, amount = %crank.tokens(), base_units = crank.amount, %signature, "sending");
     };
     let outcome = tokio::select! {
         outcome = shared.executor.execute(&crank, &earlier, &record_sent) => outcome,
@@ -49,7 +49,7 @@ pub async fn finish(shared: &Arc<Shared>, crank: Crank) -> Option<Outcome> {
     crate::decisions::finished(shared, &crank, &outcome, now);
     let recorded = match &outcome {
         Outcome::Landed { signature, fee_lamports, sends, .. } => {
-            tracing::info!(need = %crank.need, kind = crank.kind, amount = crank.amount, %signature, fee_lamports, sends, "landed");
+            tracing::info!(need = %crank.need, kind = crank.kind, amount = %crank.tokens(), base_units = crank.amount, %signature, fee_lamports, sends, "landed");
             if let Err(error) = events::ingest(shared, signature).await {
                 tracing::warn!(%error, %signature, "could not read the crank's events yet; back-fill will");
             }

@@ -22,6 +22,17 @@ pub enum Hold {
     WatchOnly,
 }
 
+impl Hold {
+    /// Why nothing is sent, in a few words.
+    pub fn words(&self) -> &'static str {
+        match self {
+            Self::Paused => "the treasury is paused",
+            Self::NotOnAllowList => "this keeper is not on the treasury's crank allow-list",
+            Self::WatchOnly => "this process watches only",
+        }
+    }
+}
+
 /// One managed balance's plan.
 #[derive(Clone, Debug)]
 pub struct Planned {
@@ -30,6 +41,8 @@ pub struct Planned {
     pub view: BalanceView,
     pub outlook: Option<BreachOutlook>,
     pub action: Action,
+    /// The mint's, to show amounts in token units.
+    pub decimals: u8,
     pub hold: Option<Hold>,
     /// What to send, when the action is a move and nothing holds it.
     pub crank: Option<Crank>,
@@ -101,7 +114,17 @@ pub fn plan_balances<'a>(
             None => crank_for(planner.keeper, *address, &tracked.managed, &action),
         };
         let name = smart_treasury::state::decode_name(&tracked.managed.name).to_string();
-        plan.planned.push(Planned { address: *address, name, view, outlook, action, hold: hold.clone(), crank });
+        let decimals = tracked.managed.decimals;
+        plan.planned.push(Planned {
+            address: *address,
+            name,
+            view,
+            outlook,
+            action,
+            decimals,
+            hold: hold.clone(),
+            crank,
+        });
     }
     plan
 }
