@@ -220,7 +220,7 @@ impl Store {
                 continue;
             };
             if let Some(movement) = movement_of(&events.signature, events.fee_lamports, event) {
-                Self::insert_movement(&tx, &movement)?;
+                Store::insert_movement(&tx, &movement)?;
             }
             if let Some(outbox) = outbox {
                 let balance = balances.get(position).cloned().flatten();
@@ -245,23 +245,6 @@ impl Store {
             }
         }
         Ok(new)
-    }
-
-    fn insert_movement(tx: &Transaction<'_>, movement: &Movement) -> Result<()> {
-        tx.prepare_cached("INSERT OR IGNORE INTO movement VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(
-            params![
-                movement.signature,
-                movement.managed_balance,
-                movement.kind,
-                i64::try_from(movement.amount).context("movement amount does not fit the store")?,
-                movement.balance_before as i64,
-                movement.balance_after as i64,
-                movement.slot as i64,
-                movement.unix_timestamp,
-                movement.fee_lamports.map(|fee| fee as i64),
-            ],
-        )?;
-        Ok(())
     }
 
     pub fn event_count(&self) -> Result<u64> {

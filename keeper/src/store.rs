@@ -207,8 +207,12 @@ impl Store {
 
     /// Records a movement once, however often its transaction is seen.
     pub fn record_movement(&self, movement: &Movement) -> Result<()> {
-        self.conn.execute(
-            "INSERT OR IGNORE INTO movement VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        Self::insert_movement(&self.conn, movement)
+    }
+
+    /// Inserts a movement once, alone or inside a caller's database transaction.
+    pub(crate) fn insert_movement(conn: &Connection, movement: &Movement) -> Result<()> {
+        conn.prepare_cached("INSERT OR IGNORE INTO movement VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(
             params![
                 movement.signature,
                 movement.managed_balance,
