@@ -26,6 +26,9 @@ pub struct FaultConfig {
     pub blockhash_expiry_slots: Option<u64>,
     /// Subscriptions stop delivering while their sockets stay open.
     pub stall_websocket: bool,
+    /// No slot becomes confirmed or finalized (as when a cluster loses its supermajority);
+    /// slots go on being produced, and both levels catch up once this is cleared.
+    pub stall_confirmation: bool,
 }
 
 /// A fault setting that cannot be applied.

@@ -77,6 +77,9 @@ struct Args {
     /// Fault: subscriptions deliver nothing while their sockets stay open.
     #[arg(long)]
     fault_stall_websocket: bool,
+    /// Fault: no slot becomes confirmed or finalized.
+    #[arg(long)]
+    fault_stall_confirmation: bool,
 }
 
 impl Args {
@@ -103,6 +106,7 @@ impl Args {
                 dropped_transactions: self.fault_dropped_transactions,
                 blockhash_expiry_slots: self.fault_blockhash_expiry_slots,
                 stall_websocket: self.fault_stall_websocket,
+                stall_confirmation: self.fault_stall_confirmation,
             },
             program_so: self.program_so.clone(),
             sample_period: Duration::from_secs(self.sample_secs),

@@ -103,8 +103,14 @@ fn end_slot(node: &Node) {
     let working_slot = parent.slot() + 1;
     let child = Bank::new_from_parent(parent.clone(), parent.collector_id(), working_slot);
     let before = node.settled_slots();
-    let confirmed_slot = working_slot.saturating_sub(node.confirmation.confirmed_lag_slots).max(before.confirmed);
-    let root_slot = working_slot.saturating_sub(node.confirmation.finalized_lag_slots).max(before.finalized);
+    let (confirmed_slot, root_slot) = if node.faults.config().stall_confirmation {
+        (before.confirmed, before.finalized)
+    } else {
+        (
+            working_slot.saturating_sub(node.confirmation.confirmed_lag_slots).max(before.confirmed),
+            working_slot.saturating_sub(node.confirmation.finalized_lag_slots).max(before.finalized),
+        )
+    };
     let (child, reached) = {
         let mut forks = node.bank_forks.write().expect("bank forks lock");
         let child = forks.insert(child).clone_without_scheduler();

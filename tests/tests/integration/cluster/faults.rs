@@ -202,6 +202,24 @@ async fn a_stalled_socket_stays_open_but_silent() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_confirmation_holds_both_levels_while_slots_go_on() {
+    let cluster = start().await;
+    cluster.faults().update(|faults| faults.stall_confirmation = true).unwrap();
+    // Two slots on, every slot end has seen the fault (one under way may have missed it).
+    super::slots_pass(&cluster, 2).await;
+    let held = (cluster.confirmed_slot(), cluster.finalized_slot());
+    super::slots_pass(&cluster, 5).await;
+    assert_eq!((cluster.confirmed_slot(), cluster.finalized_slot()), held, "working slot {}", cluster.slot());
+
+    cluster.faults().clear();
+    super::slots_pass(&cluster, 2).await;
+    let working = cluster.slot();
+    assert!(cluster.confirmed_slot() > held.0 && cluster.finalized_slot() > held.1, "working slot {working}");
+    assert!(cluster.confirmed_slot() + 3 >= working, "confirmed caught up: {} of {working}", cluster.confirmed_slot());
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_settings_are_checked() {
     let config = FaultConfig { rate_limited: 1.5, ..FaultConfig::default() };
     assert_eq!(config.validate(), Err(FaultError::ShareOutOfRange { name: "rate_limited", value: 1.5 }));
