@@ -17,7 +17,7 @@ async fn a_payout_below_min_is_topped_up_to_target_once() {
         env.hot_balance().await == TARGET
     })
     .await;
-    settle().await;
+    env.settle().await;
     let movements = env.hot_wallet_movements().await;
     let top_ups = of_kind(&movements, "threshold");
     assert_eq!(top_ups.len(), 1, "{movements:?}");
@@ -37,8 +37,8 @@ async fn two_keepers_at_once_land_exactly_one_top_up() {
     })
     .await;
     // Let the slower keeper's attempt land or be refused.
-    settle().await;
-    settle().await;
+    env.settle().await;
+    env.settle().await;
     let movements = env.hot_wallet_movements().await;
     assert_eq!(of_kind(&movements, "threshold").len(), 1, "{movements:?}");
     assert_eq!(env.hot_balance().await, TARGET);
@@ -56,7 +56,7 @@ async fn an_excess_above_max_is_swept_back_to_target() {
         .expect("mint_to");
     tx::send(&env.rpc, &env.demo.authority, vec![Change::new("deposit", mint)]).await.expect("deposit lands");
     eventually(Duration::from_secs(30), "the excess swept", || async { env.hot_balance().await == TARGET }).await;
-    settle().await;
+    env.settle().await;
     let movements = env.hot_wallet_movements().await;
     let sweeps = of_kind(&movements, "sweep");
     assert_eq!(sweeps.len(), 1, "{movements:?}");

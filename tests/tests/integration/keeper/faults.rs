@@ -38,7 +38,7 @@ async fn flaky_rpc_dropped_sends_and_expiring_blockhashes_still_land_one_top_up(
     .await;
     let stats = faults.stats();
     faults.clear();
-    settle().await;
+    env.settle().await;
     let movements = env.hot_wallet_movements().await;
     assert_eq!(movements.iter().filter(|movement| movement.kind == "threshold").count(), 1, "{movements:?}");
     assert!(stats.rate_limited > 0 && stats.unavailable > 0 && stats.rpc_errors > 0, "{stats:?}");
@@ -59,7 +59,7 @@ async fn a_stalled_websocket_does_not_stop_the_keeper() {
     })
     .await;
     env.cluster.faults().clear();
-    settle().await;
+    env.settle().await;
     let movements = env.hot_wallet_movements().await;
     assert_eq!(movements.iter().filter(|movement| movement.kind == "threshold").count(), 1, "{movements:?}");
     stop.cancel();

@@ -178,17 +178,22 @@ async fn one_broken_destination_among_many_under_faults_stops_nothing_and_each_b
     .await;
     let stats = faults.stats();
     faults.clear();
-    settle().await;
+    env.settle().await;
     for index in healthy {
         assert_eq!(top_ups(&env, &fleet.managed_balance(index)).await, 1, "balance {index}");
     }
     assert!(stats.rpc_errors > 0, "{stats:?}");
-    for index in 0..BALANCES as usize {
-        let address = fleet.managed_balance(index).to_string();
-        let name = format!("venue {index}");
-        let degraded = shared.metrics.value(&metrics::DEGRADED, &[&address, &name]);
-        assert_eq!(degraded, Some(f64::from(u8::from(index < 2))), "balance {index}");
-    }
+    // The gauge is set by the cycle, which may not have finished one since the last
+    // top-up (a notified breach is met beside it): waited for, not assumed.
+    let degraded = |index: usize| {
+        let (address, name) = (fleet.managed_balance(index).to_string(), format!("venue {index}"));
+        shared.metrics.value(&metrics::DEGRADED, &[&address, &name])
+    };
+    let expected = |index: usize| Some(f64::from(u8::from(index < 2)));
+    eventually(Duration::from_secs(30), "the broken two degraded, no other", || async {
+        (0..BALANCES as usize).all(|index| degraded(index) == expected(index))
+    })
+    .await;
     stop.cancel();
     task.await.expect("keeper task").expect("keeper stops cleanly");
 }

@@ -198,7 +198,19 @@ where
     }
 }
 
-/// Waits a few slots for anything still in flight to land.
-pub async fn settle() {
-    tokio::time::sleep(SLOT * 20).await;
+/// Slots given to anything still in flight to land and be confirmed.
+const SETTLE_SLOTS: u64 = 20;
+
+impl Env {
+    /// Waits until the cluster has confirmed `SETTLE_SLOTS` slots past the current one:
+    /// counted in the cluster's slots, which a loaded machine produces more slowly than
+    /// its clock says.
+    pub async fn settle(&self) {
+        let until = self.cluster.slot() + SETTLE_SLOTS;
+        let timeout = Duration::from_secs(120);
+        eventually(timeout, "the cluster to confirm a few more slots", || async {
+            self.cluster.confirmed_slot() >= until
+        })
+        .await;
+    }
 }

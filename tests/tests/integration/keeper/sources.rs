@@ -87,7 +87,7 @@ async fn a_first_source_closed_by_its_owner_is_passed_over_and_the_next_one_pays
         env.hot_balance().await == TARGET
     })
     .await;
-    settle().await;
+    env.settle().await;
     assert_eq!(threshold_top_ups(&env.hot_wallet_movements().await), 1);
     let reserve_after = read::token_account(&env.rpc, &env.demo.reserve_vault).await.expect("reserve").amount;
     assert_eq!(reserve_before - reserve_after, TARGET - MIN + 1, "the reserve paid it all");
@@ -189,7 +189,7 @@ async fn a_balance_closed_and_created_again_at_the_same_address_is_a_new_need() 
 
     env.pay_out_to(MIN - 1).await;
     eventually(Duration::from_secs(30), "the re-created balance topped up", at_target).await;
-    settle().await;
+    env.settle().await;
     assert_eq!(threshold_top_ups(&env.hot_wallet_movements().await), 2);
     stop.cancel();
     task.await.expect("keeper task").expect("keeper stops cleanly");

@@ -54,7 +54,7 @@ async fn a_paused_treasury_gets_no_cranks_and_the_keeper_says_so() {
     })
     .await;
     assert_eq!(shared.metrics.value(&metrics::PAUSED, &[]), Some(0.0));
-    settle().await;
+    env.settle().await;
     assert_eq!(threshold_top_ups(&env.hot_wallet_movements().await).len(), 1);
     stop.cancel();
     task.await.expect("keeper task").expect("keeper stops cleanly");
@@ -134,7 +134,7 @@ async fn cooldowns_run_on_the_chains_clock_not_the_hosts() {
     // then acts, without a refused crank in between.
     env.pay_out_to(MIN - 1).await;
     eventually(Duration::from_secs(60), "the second top-up", at_target).await;
-    settle().await;
+    env.settle().await;
     let movements = env.hot_wallet_movements().await;
     let top_ups = threshold_top_ups(&movements);
     assert_eq!(top_ups.len(), 2, "{movements:?}");
