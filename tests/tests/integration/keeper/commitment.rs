@@ -77,11 +77,17 @@ async fn a_crank_only_processed_at_restart_is_watched_not_counted() {
     let store = Store::open(&config.store).expect("store");
     assert!(store.actions_with_status(ActionStatus::Confirmed).expect("actions").is_empty(), "counted as landed");
     assert!(store.actions_with_status(ActionStatus::Pending).expect("actions").is_empty(), "its claim is let go");
-    env.cluster.faults().clear();
 
-    // Running, it acts on the need, watching the earlier send, which is what lands.
+    // Running, it acts on the need (confirmed still shows the breach) with a copy of its
+    // own, watching the earlier send too; then confirmation resumes and the earlier send,
+    // processed first, is what lands.
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(service::run_shared(shared, shutdown.clone()));
+    eventually(Duration::from_secs(30), "a second send for the need", || async {
+        store.sends(&crank.need).expect("sends").len() >= 2
+    })
+    .await;
+    env.cluster.faults().clear();
     eventually(Duration::from_secs(30), "the hot wallet back at target", || async {
         env.hot_balance().await == TARGET
     })
