@@ -119,6 +119,7 @@ impl Modify for CommonResponses {
         v1::advice::get,
         v1::advice::stress_test,
         v1::advice::execute,
+        v1::recommendation::get,
         v1::balance_adjustment::adjust,
         v1::treasury::get,
         v1::keeper::get,

@@ -11,7 +11,7 @@ use crate::{
     state::AppState,
     v1::{
         activity_log, advice, balance_adjustment, funding_source, health, history, hook, keeper, managed_balance,
-        predictions, treasury,
+        predictions, recommendation, treasury,
     },
     webhook::{outbox::WebhookOutbox, worker},
 };
@@ -99,6 +99,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/managed-balance/{id}/advice", get(advice::get))
         .route("/api/v1/managed-balance/{id}/stress-test", post(advice::stress_test))
         .route("/api/v1/managed-balance/{id}/execute-advice", post(advice::execute))
+        .route("/api/v1/managed-balance/{id}/recommendation", get(recommendation::get))
         .route("/api/v1/balance-adjustment", post(balance_adjustment::adjust))
         .route("/api/v1/treasury", get(treasury::get))
         .route("/api/v1/keeper", get(keeper::get))

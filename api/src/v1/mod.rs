@@ -11,4 +11,5 @@ pub mod hook;
 pub mod keeper;
 pub mod managed_balance;
 pub mod predictions;
+pub mod recommendation;
 pub mod treasury;

@@ -284,6 +284,8 @@ pub struct Outcome {
     pub delayed_amount: u64,
     pub longest_wait_seconds: u64,
     pub lowest_balance: u64,
+    /// The balance at the end of each minute, summed (for the mean: capital held idle).
+    pub balance_sum: u128,
     /// Balance when each top-up was decided, summed (for the mean).
     pub decided_balance_sum: u64,
     pub threshold_top_ups: u64,
@@ -303,6 +305,11 @@ pub struct Outcome {
 impl Outcome {
     pub fn transfers(&self) -> u64 {
         self.threshold_top_ups + self.forecast_top_ups + self.sweeps
+    }
+
+    /// Mean balance at the end of a minute.
+    pub fn mean_balance(&self) -> u64 {
+        u64::try_from(self.balance_sum.checked_div(u128::from(self.minutes)).unwrap_or(0)).unwrap_or(u64::MAX)
     }
 
     /// Mean balance at which the landed-or-failed cranks were decided.
@@ -414,6 +421,7 @@ pub fn simulate(flow: &Flow, settings: &Settings, strategy: Strategy) -> Outcome
         outcome.minutes_below_min += u64::from(chain.balance < floor);
         outcome.minutes_waiting += u64::from(!queue.is_empty());
         outcome.lowest_balance = outcome.lowest_balance.min(chain.balance);
+        outcome.balance_sum += u128::from(chain.balance);
 
         let now = t + MINUTE;
         if now.is_multiple_of(HOUR) {
@@ -501,6 +509,9 @@ mod tests {
         // It lands on 600 and refills to 5,000.
         assert_eq!(outcome.moved, 4_400);
         assert_eq!(outcome.minutes_waiting, 0);
+        // Minute ends: 4,900 down to 600 (minutes 0 to 43, 121,000 in all), then 4,900
+        // down to 3,400 after the refill (minutes 44 to 59, 66,400).
+        assert_eq!(outcome.mean_balance(), 187_400 / 60);
         // Signature fee only: the market has no priority fees.
         assert_eq!(outcome.fees_lamports, 5_000);
     }
