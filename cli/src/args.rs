@@ -144,6 +144,10 @@ pub struct KeeperRunArgs {
     /// then).
     #[arg(long, env = "SMART_TREASURY_KEEPER_API_AUTHORITY_KEYPAIR")]
     pub api_authority_keypair: Option<PathBuf>,
+    /// Watch, record and serve the API, but never crank (what `serve` does), so one API
+    /// server and separate cranking keepers can share a treasury.
+    #[arg(long)]
+    pub no_crank: bool,
 }
 
 #[derive(Debug, Args)]

@@ -23,7 +23,9 @@ pub fn config(global: &Global, args: &KeeperRunArgs) -> Result<KeeperConfig> {
         treasury: global.treasury.clone(),
         ..(*args.settings).clone()
     };
-    resolve(file, overrides)
+    let mut config = resolve(file, overrides)?;
+    config.crank &= !args.no_crank;
+    Ok(config)
 }
 
 /// Stops on Ctrl-C or SIGTERM.

@@ -51,6 +51,7 @@ async fn the_operator_api_end_to_end() {
     let created = seed_flow(&env, &server, &destination).await;
     exported_changes_land_the_same_as_signed(&env, &server).await;
     bad_inputs_change_nothing(&env, &server).await;
+    recommended_thresholds(&env, &server).await;
     activity_history_and_predictions(&server, created).await;
     treasury_pause_and_close(&env, &server, created).await;
     server.stop().await;
@@ -70,6 +71,7 @@ async fn reads(env: &Env, server: &Server) {
         "/api/v1/balance-adjustment",
         "/api/v1/managed-balance/{id}/activity-log",
         "/api/v1/managed-balance/{id}/predictions",
+        "/api/v1/managed-balance/{id}/recommendation",
         "/api/v1/hook/destination",
         "/api/v1/hook/delivery/{id}/replay",
     ] {
@@ -113,6 +115,16 @@ async fn reads(env: &Env, server: &Server) {
 
     let metrics = server.http.get(format!("{}/metrics", server.url)).send().await.expect("metrics");
     assert!(metrics.text().await.expect("text").contains("smart_treasury_events_recorded_total"));
+
+    // Request ids: a caller's is echoed, and one is made for a request without.
+    let url = format!("{}/api/v1/treasury", server.url);
+    let echoed = server.http.get(&url).header("x-request-id", "back-office-42").send().await.expect("answer");
+    assert_eq!(echoed.headers()["x-request-id"], "back-office-42");
+    let made = server.http.get(&url).send().await.expect("answer");
+    let (first, second) = (made.headers()["x-request-id"].clone(), {
+        server.http.get(&url).send().await.expect("answer").headers()["x-request-id"].clone()
+    });
+    assert!(!first.is_empty() && first != second, "{first:?} {second:?}");
 }
 
 /// Create a managed balance with a source, watch the keeper fill it, tune it, adjust it.
@@ -410,6 +422,34 @@ async fn bad_inputs_change_nothing(env: &Env, server: &Server) {
     assert_eq!(list["total"], 3, "no managed balance was created by a bad request");
 }
 
+/// A payout recorded by the keeper is outflow to size from: min covers it over the
+/// landing time plus the margin, and both settings come with their backtest.
+async fn recommended_thresholds(env: &Env, server: &Server) {
+    env.pay_out_to(4_900 * UNIT).await;
+    let path = "/api/v1/managed-balance/1/recommendation";
+    let answer = server.eventually(path, "a recommendation", |json| json["recordedMinutes"].is_u64()).await;
+    assert_eq!(answer["landingOutflow"], json!({"tokens": "100", "baseUnits": "100000000"}), "{answer:#}");
+    let recommended = &answer["recommended"];
+    assert_eq!(recommended["min"]["tokens"], "125", "100 and the 25% margin: {answer:#}");
+    let units = |value: &Value| value["baseUnits"].as_str().unwrap().parse::<u64>().unwrap();
+    let (min, target, max) = (units(&recommended["min"]), units(&recommended["target"]), units(&recommended["max"]));
+    assert!(min < target && target - min == max - target, "{answer:#}");
+    assert_eq!(answer["current"]["min"]["tokens"], "2000");
+    for setting in [&answer["current"], recommended] {
+        let backtest = &setting["backtest"];
+        assert_eq!(backtest["minutes"], answer["recordedMinutes"], "{answer:#}");
+        assert!(backtest["transfers"].is_u64() && backtest["minutesBelowMin"].is_u64(), "{answer:#}");
+        assert!(units(&backtest["idleCapital"]) > 0, "{answer:#}");
+    }
+    assert!(answer["basis"].as_str().is_some_and(|basis| basis.contains("99th percentile")));
+
+    let tuned = server.ok(Method::GET, &format!("{path}?landingSeconds=600&marginBps=0"), None, StatusCode::OK).await;
+    assert_eq!(tuned["recommended"]["min"]["tokens"], "100", "{tuned:#}");
+    assert_problem(&server.get(&format!("{path}?topUpsPerDay=0")).await, 422, Some("topUpsPerDay"));
+    assert_problem(&server.get(&format!("{path}?quantile=0.5")).await, 422, Some("quantile"));
+    assert_problem(&server.get("/api/v1/managed-balance/999/recommendation").await, 404, None);
+}
+
 async fn activity_history_and_predictions(server: &Server, id: u32) {
     let log = server
         .ok(Method::GET, &format!("/api/v1/managed-balance/{id}/activity-log?size=100"), None, StatusCode::OK)
@@ -516,6 +556,17 @@ async fn tokens_guard_the_api(env: &Env) {
     let exported =
         server.ok(Method::PATCH, "/api/v1/managed-balance/1/thresholds", Some(write), StatusCode::ACCEPTED).await;
     assert_eq!(exported["status"], "EXPORTED");
+    // Deliveries to loopback or private addresses need the config's consent.
+    for url in ["http://127.0.0.1:9/hook", "http://10.1.2.3/hook", "http://localhost:8080/hook"] {
+        let hook = json!({"url": url, "events": ["balance.*"]});
+        let refused = server.call(Method::POST, "/api/v1/hook/destination", Some(hook)).await;
+        assert_problem(&refused, 422, Some("url"));
+        assert!(
+            refused.1["errors"][0]["detail"].as_str().unwrap().contains("allow_private_destinations"),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(server.ok(Method::GET, "/api/v1/hook/destination", None, StatusCode::OK).await, json!([]));
     server.stop().await;
 
     // Listening beyond loopback without a token is refused at start-up, saying what to set.

@@ -47,6 +47,14 @@ async fn a_keeper_key_others_can_read_is_refused_with_the_chmod_that_fixes_it() 
     assert!(error.contains(&format!("chmod 600 {group}")), "{error}");
 }
 
+#[test]
+fn no_crank_watches_and_serves_without_cranking() {
+    let cranking = settings(&["keeper", "run", "--treasury", TREASURY]).unwrap();
+    assert!(cranking.crank);
+    let watching = settings(&["keeper", "run", "--treasury", TREASURY, "--no-crank"]).unwrap();
+    assert!(!watching.crank);
+}
+
 #[tokio::test]
 async fn the_keeper_takes_its_own_key_and_never_the_authoritys() {
     let dir = TempDir::new("smart-treasury-keeper-run");
