@@ -60,10 +60,13 @@ function effectRows(recommendation) {
   ].join("");
 }
 
-function renderRecommendation(recommendation, offered) {
+function renderRecommendation(answer, offered) {
+  const recommendation = answer?.unavailable ? null : answer;
   recommended = recommendation?.recommended ?? null;
-  const missing = offered ? "No recommendation yet: the keeper needs recorded outflows first." : "This server does not recommend thresholds.";
-  $("#recommendation-table tbody").innerHTML = recommendation ? effectRows(recommendation) : `<tr><td colspan="3" class="empty">${missing}</td></tr>`;
+  const missing = !offered
+    ? "This server does not recommend thresholds."
+    : answer?.unavailable ?? "No recommendation yet: the keeper needs recorded outflows first.";
+  $("#recommendation-table tbody").innerHTML = recommendation ? effectRows(recommendation) : `<tr><td colspan="3" class="empty">${escapeHtml(missing)}</td></tr>`;
   $("#recommendation-basis").textContent = recommendation?.basis ?? recommendation?.explanation ?? "";
   $("#propose-button").disabled = !recommended;
 }
@@ -81,7 +84,8 @@ async function refresh() {
   const offered = await recommends;
   const [predictions, recommendation, history] = await Promise.all([
     balance.forecast ? get(`${path}/predictions`) : null,
-    offered ? get(`${path}/recommendation`) : null,
+    // Without enough recorded outflow the server says why: shown in place of the table.
+    offered ? get(`${path}/recommendation`).catch((error) => ({ unavailable: error.message })) : null,
     get(`${path}/history?${historyQuery(6 * 3600)}`),
   ]);
   renderPrediction(predictions);
