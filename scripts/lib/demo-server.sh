@@ -2,7 +2,7 @@
 # tools, then the local cluster with the demo treasury, the API server and a keeper,
 # each its own process on free ports, all stopped when the calling script exits.
 #
-# After demo_server_prepare: DEMO_BINARY exported.
+# After demo_server_prepare (or demo_tools_prepare): DEMO_BINARY exported.
 # After demo_server_start: DASHBOARD_URL, RPC_URL, WS_URL, TREASURY, DEMO_DIR exported.
 # After demo_keeper_start: KEEPER_PID exported.
 
@@ -22,9 +22,15 @@ trap demo_server_stop EXIT
 # Chromium, the Python venv with Playwright, and the smart-treasury binary built with
 # cargo profile $2 (default dev, the test build's).
 demo_server_prepare() {
+    scripts/install-chromium
+    demo_tools_prepare "$@"
+}
+
+# The Python venv (tests/browser/requirements.txt) and the smart-treasury binary built
+# with cargo profile $2 (default dev), without the browser.
+demo_tools_prepare() {
     local work="$1" profile="${2:-dev}" python="${PYTHON:-python3}"
     mkdir -p "$work"
-    scripts/install-chromium
     if [ ! -x "$work/venv/bin/python" ]; then
         "$python" -m venv "$work/venv"
     fi

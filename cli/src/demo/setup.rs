@@ -1,6 +1,9 @@
 //! The demo treasury, built through standard transactions against a running cluster:
 //! a mint, a venue account whose owner delegated to the reserve pool, then the treasury
 //! itself from a treasury file (the same path as `migrate apply`), then funds.
+//!
+//! Pool 3 ("payouts") starts empty with a vault for the mint and no managed balance: the
+//! destination README's operator API seed flow creates one on.
 
 use crate::migrate;
 use anchor_lang::prelude::Pubkey;
@@ -23,6 +26,8 @@ pub const VENUE_ID: u32 = 2;
 const SOL: u64 = 1_000_000_000;
 pub const HOT_POOL: u16 = 1;
 pub const RESERVE_POOL: u16 = 2;
+/// Empty, managed by nothing: room for a new managed balance.
+pub const PAYOUTS_POOL: u16 = 3;
 pub const RESERVE_FUNDS: u64 = 1_000_000 * UNIT;
 pub const HOT_FUNDS: u64 = 5_000 * UNIT;
 pub const VENUE_FUNDS: u64 = 200_000 * UNIT;
@@ -72,6 +77,8 @@ pub struct Demo {
     pub spender: Keypair,
     pub hot_vault: Pubkey,
     pub reserve_vault: Pubkey,
+    /// Pool 3's vault for the mint: empty, and no managed balance's destination.
+    pub payouts_vault: Pubkey,
     pub venue: Pubkey,
     /// Where customer withdrawals go.
     pub customer: Pubkey,
@@ -121,6 +128,12 @@ mints = ["{mint}"]
 [[pools]]
 id = {RESERVE_POOL}
 name = "reserve"
+mints = ["{mint}"]
+
+# Empty and managed by nothing yet: a vault a new managed balance can keep.
+[[pools]]
+id = {PAYOUTS_POOL}
+name = "payouts"
 mints = ["{mint}"]
 
 # Pays customer withdrawals; refilled from the reserve, then the venue.
@@ -332,6 +345,7 @@ pub async fn build_scenario(rpc: &RpcClient, faucet: &Keypair, dir: &Path, scena
         mint: world.mint,
         hot_vault: world.vault(HOT_POOL),
         reserve_vault: world.vault(RESERVE_POOL),
+        payouts_vault: world.vault(PAYOUTS_POOL),
         venue: world.venue,
         customer: world.customer,
         treasury_file: world.treasury_file.clone(),

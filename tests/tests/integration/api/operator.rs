@@ -7,23 +7,9 @@ use super::*;
 use anchor_lang::{prelude::Pubkey, AccountDeserialize};
 use base64::Engine;
 use smart_treasury::state::ManagedBalance;
-use smart_treasury_cli::demo::tokens::SPL_TOKEN;
-use smart_treasury_client::{ix, pda, read, tx, Change};
+use smart_treasury_cli::demo::setup::PAYOUTS_POOL;
+use smart_treasury_client::{ix, pda, read};
 use solana_signer::Signer;
-
-const NEW_POOL: u16 = 3;
-
-/// A third pool with a vault for the demo mint: the destination the API manages next.
-async fn new_pool(env: &Env) -> Pubkey {
-    let (treasury, authority) = (env.demo.treasury, env.demo.authority.pubkey());
-    let pool = pda::pool_pda(&treasury, NEW_POOL);
-    let changes = vec![
-        Change::new("pool", ix::create_pool(authority, authority, treasury, NEW_POOL, "payouts")),
-        Change::new("vault", ix::create_vault(authority, authority, treasury, pool, env.demo.mint, SPL_TOKEN)),
-    ];
-    tx::send(&env.rpc, &env.demo.authority, changes).await.expect("pool and vault created");
-    pda::vault_address(&pool, &env.demo.mint, &SPL_TOKEN)
-}
 
 async fn account_bytes(env: &Env, address: &Pubkey) -> Vec<u8> {
     read::account(&env.rpc, address).await.expect("read").expect("exists").1
@@ -44,7 +30,7 @@ fn applied(answer: &Value) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_operator_api_end_to_end() {
     let env = demo_env().await;
-    let destination = new_pool(&env).await;
+    let destination = env.demo.payouts_vault;
     let server = Server::start(&env, "api", true, api_settings(&env)).await;
 
     reads(&env, &server).await;
@@ -111,6 +97,10 @@ async fn reads(env: &Env, server: &Server) {
     assert_eq!(pools.len(), 3);
     assert_eq!(pools[0]["vaults"][0]["address"], env.demo.hot_vault.to_string());
     assert_eq!(pools[0]["vaults"][0]["balance"]["tokens"], "5000");
+    // The demo's empty pool, where the seed flow creates a managed balance.
+    assert_eq!((pools[2]["id"].as_u64(), pools[2]["name"].as_str()), (Some(3), Some("payouts")));
+    assert_eq!(pools[2]["vaults"][0]["address"], env.demo.payouts_vault.to_string());
+    assert_eq!(pools[2]["vaults"][0]["balance"]["tokens"], "0");
     assert_eq!(treasury["spenders"][0]["limitPerPeriod"]["tokens"], "100000");
 
     let metrics = server.http.get(format!("{}/metrics", server.url)).send().await.expect("metrics");
@@ -138,7 +128,7 @@ async fn seed_flow(env: &Env, server: &Server, destination: &Pubkey) -> u32 {
                 "name": "payouts USDC",
                 "mint": env.demo.mint.to_string(),
                 "destinationType": "ASSET_POOL",
-                "poolId": NEW_POOL,
+                "poolId": PAYOUTS_POOL,
                 "min": "1000",
                 "target": "2500",
                 "max": 4_000 * UNIT,

@@ -3,6 +3,10 @@ use smart_treasury::state::{BalanceMode, ManagedBalance};
 use smart_treasury_client::{pda, read, tx::decode_exported};
 use solana_signer::Signer;
 
+/// What the demo's treasury file takes from nothing: the treasury, three pools and a vault
+/// each, two managed balances with three sources between them, and a spender.
+const DEMO_FILE_CHANGES: usize = 13;
+
 async fn balances(env: &super::Env) -> Vec<ManagedBalance> {
     read::managed_balances(&env.rpc, &env.world.treasury())
         .await
@@ -20,7 +24,7 @@ async fn plan_apply_and_a_second_plan_that_is_empty() {
     assert_eq!(plan["authority"], env.world.authority.pubkey().to_string());
     assert_eq!(plan["creates_treasury"], true);
     let steps = plan["steps"].as_array().unwrap();
-    assert_eq!(steps.len(), 11, "{plan:#}");
+    assert_eq!(steps.len(), DEMO_FILE_CHANGES, "{plan:#}");
     assert_eq!(steps[0]["action"], "create");
     assert!(steps[0]["object"].as_str().unwrap().starts_with("treasury "));
     for step in steps {
@@ -28,11 +32,11 @@ async fn plan_apply_and_a_second_plan_that_is_empty() {
     }
 
     let table = env.ok(&["migrate", "plan", "-f", &env.file()]).await;
-    assert!(table.contains("11 change(s), applied in this order:"), "{table}");
+    assert!(table.contains(&format!("{DEMO_FILE_CHANGES} change(s), applied in this order:")), "{table}");
     assert!(table.contains("ACTION  OBJECT"), "{table}");
 
     let applied = env.apply().await;
-    assert_eq!(applied["applied"].as_array().unwrap().len(), 11, "{applied:#}");
+    assert_eq!(applied["applied"].as_array().unwrap().len(), DEMO_FILE_CHANGES, "{applied:#}");
 
     assert!(env.plan_steps().await.is_empty());
     let table = env.ok(&["migrate", "plan", "-f", &env.file()]).await;
@@ -99,7 +103,7 @@ async fn export_signed_by_the_authority_reproduces_apply() {
     let create_key = env.world.create_key_file.display().to_string();
     let exported = env.json(&["migrate", "export", "-f", &env.file(), "--create-key", &create_key]).await;
     let exported = exported["exported"].as_array().unwrap().clone();
-    assert_eq!(exported.len(), 11);
+    assert_eq!(exported.len(), DEMO_FILE_CHANGES);
     let authority = env.world.authority.pubkey().to_string();
     for change in &exported {
         assert_eq!(change["signers"], serde_json::json!([authority]), "only the authority still signs: {change}");
@@ -112,11 +116,11 @@ async fn export_signed_by_the_authority_reproduces_apply() {
 
     // The plain form: one base64 transaction per line, in the same order.
     let plain = env.ok(&["migrate", "export", "-f", &env.file(), "--create-key", &create_key]).await;
-    assert_eq!(plain.lines().count(), 11);
+    assert_eq!(plain.lines().count(), DEMO_FILE_CHANGES);
     let out = env.dir.0.join("proposal.txt").display().to_string();
     let note = env.ok(&["migrate", "export", "-f", &env.file(), "--create-key", &create_key, "-o", &out]).await;
-    assert!(note.contains("wrote 11 unsigned transaction(s)"), "{note}");
-    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 11);
+    assert!(note.contains(&format!("wrote {DEMO_FILE_CHANGES} unsigned transaction(s)")), "{note}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), DEMO_FILE_CHANGES);
 
     // What a multisig does once the proposal passes: the authority signs each in order.
     for change in &exported {
@@ -153,5 +157,5 @@ async fn apply_changes_nothing_without_the_right_keys() {
 
     let address = pda::treasury_pda(&env.world.create_key.pubkey());
     assert!(read::account(&env.rpc, &address).await.unwrap().is_none(), "nothing was created");
-    assert_eq!(env.plan_steps().await.len(), 11);
+    assert_eq!(env.plan_steps().await.len(), DEMO_FILE_CHANGES);
 }
