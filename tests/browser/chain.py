@@ -145,6 +145,14 @@ class Rpc:
             if keys[instruction["programIdIndex"]] == str(IDL.program_id)
         ]
 
+    def token_balance_after(self, signature: str, account: str) -> int:
+        """What token account `account` held once the transaction had run."""
+        transaction = self.transaction(signature)
+        keys = transaction["transaction"]["message"]["accountKeys"]
+        [after] = [int(balance["uiTokenAmount"]["amount"]) for balance in transaction["meta"]["postTokenBalances"]
+                   if keys[balance["accountIndex"]] == account]
+        return after
+
     def signatures_for(self, address: str, limit: int = 20) -> list[dict]:
         return self.call("getSignaturesForAddress", [address, {"limit": limit, "commitment": "confirmed"}])
 

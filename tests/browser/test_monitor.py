@@ -5,7 +5,7 @@ lands a crank on chain."""
 import re
 import time
 
-from chain import managed_balance_address
+from chain import linked_sources, managed_balance_address
 from conftest import open_page, wait_until
 
 UNIT = 1_000_000
@@ -55,6 +55,26 @@ def test_the_ratio_gauge_shows_the_drift_band(page, base_url):
     assert gauge["gauge"]["threshold"]["value"] == 40
     assert gauge["gauge"]["steps"][0]["range"] == [35, 45]
     assert "target of 40% ± 5%" in page.locator("#ratio-text").text_content()
+
+
+def tokens_text(base_units: int) -> str:
+    whole, fraction = divmod(base_units, UNIT)
+    return f"{whole:,}" + (f".{fraction:06d}".rstrip("0") if fraction else "")
+
+
+def test_the_operation_log_shows_the_other_side_of_a_rebalance(page, base_url, rpc, treasury, screenshots):
+    """The demo's venue opens below its 40% share, so the keeper rebalances it from the
+    reserve at once: its row names the reserve and its balance after, as the chain has
+    it in that transaction."""
+    reserve = linked_sources(rpc.program_account(managed_balance_address(treasury, 2)))[0]["token_account"]
+    open_page(page, base_url + "/balances/2/monitor")
+    row = page.locator("#oplog-table tbody tr", has_text="Rebalanced").first
+    row.wait_for()
+    cells = row.locator("td")
+    signature = cells.nth(7).locator("[title]").get_attribute("title")
+    after = rpc.token_balance_after(signature, reserve)
+    assert cells.nth(6).text_content().strip() == f"reserve vault: {tokens_text(after)}"
+    page.screenshot(path=str(screenshots / "monitor-venue.png"), full_page=True)
 
 
 def test_execute_recommended_move_lands_a_crank(page, base_url, rpc, treasury, keeper_paused):

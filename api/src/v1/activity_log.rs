@@ -50,12 +50,16 @@ pub enum ActionType {
     Forecast,
 }
 
-/// What one source gave in a top-up.
+/// The other side of a move: a source that gave to a top-up, the source a sweep returned
+/// the excess to, or the counterpart of a ratio rebalance.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceLeg {
+    /// Its token account.
     pub source_id: String,
+    /// What it gave, or what it received (the entry's `amount` says which way).
     pub amount: Amount,
+    /// Its balance after the move.
     pub balance_after: Amount,
 }
 
@@ -254,6 +258,11 @@ pub fn event_entry(stored: &StoredEvent, decimals: u8) -> ActivityEntry {
                 ),
             );
             entry.action_type = Some(ActionType::Automatic);
+            entry.sources = vec![SourceLeg {
+                source_id: e.source.to_string(),
+                amount: amount(e.received),
+                balance_after: amount(e.source_after),
+            }];
             entry
         }
         Some(ProgramEvent::RatioRebalanced(e)) => {
@@ -264,6 +273,13 @@ pub fn event_entry(stored: &StoredEvent, decimals: u8) -> ActivityEntry {
                 format!("Rebalanced {} {direction}; balance {} -> {}", t(e.sent), t(e.local_before), t(e.local_after)),
             );
             entry.action_type = Some(ActionType::Automatic);
+            // The counterpart sent `sent` when funds came in, and received `received`
+            // when they went out.
+            entry.sources = vec![SourceLeg {
+                source_id: e.counterpart.to_string(),
+                amount: amount(if e.to_local { e.sent } else { e.received }),
+                balance_after: amount(e.counterpart_after),
+            }];
             entry
         }
         Some(ProgramEvent::ManagedBalanceChanged(e)) => {

@@ -3,6 +3,7 @@
 //! or exported and signed elsewhere, and webhooks received and verified by the Python
 //! `standardwebhooks` package. Each test is one group sharing one cluster.
 
+mod activity;
 mod advice;
 mod operator;
 mod restart;
