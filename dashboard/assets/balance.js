@@ -6,7 +6,7 @@ import {
   pageBalanceId, percent, relative, showTreasuryState, submitChange, tokenUnits,
 } from "./common.js";
 import { balanceModel, describeMode, namesOf, treasury as readTreasury } from "./model.js";
-import { drawBalanceChart, historyQuery } from "./chart.js";
+import { drawBalanceChart, forecastSpanSeconds, historyQuery } from "./chart.js";
 import { movementRows } from "./activity.js";
 
 const id = pageBalanceId();
@@ -125,10 +125,11 @@ function fillSourceChoices(treasuryView, balance) {
 }
 
 async function refreshSlow() {
-  const [history, predictions, activity] = await Promise.all([
-    get(`${path}/history?${historyQuery(Number($("#chart-range").value))}`),
-    // No forecast until the keeper has read the balance: nothing to ask for yet.
-    current.forecast ? get(`${path}/predictions`) : null,
+  // No forecast until the keeper has read the balance: nothing to ask for yet.
+  const predictions = current.forecast ? await get(`${path}/predictions`) : null;
+  const range = $("#chart-range").value;
+  const [history, activity] = await Promise.all([
+    get(`${path}/history?${historyQuery(range === "forecast" ? forecastSpanSeconds(predictions) : Number(range))}`),
     get(`${path}/activity-log?page=1&size=100`),
   ]);
   const organic = $("#show-payouts").checked;

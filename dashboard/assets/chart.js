@@ -31,6 +31,23 @@ function level(name, value, x0, x1, color) {
   return { name, x: [x0, x1], y: [value, value], mode: "lines", line: { color, width: 1.5, dash: "dash" }, hoverinfo: "name+y" };
 }
 
+/** Seconds of history to show beside the forecast: as far back as it looks ahead (its
+ * buckets times their length), or six hours without one. */
+export function forecastSpanSeconds(predictions) {
+  const span = (predictions?.path?.length ?? 0) * Number(predictions?.bucketSeconds ?? 0);
+  return span > 0 ? span : 6 * 3600;
+}
+
+/** The value axis: from 0 to a little above the highest of max, the balance now and the
+ * forecast's 80% band, so min / target / max and the forecast stay readable beside an
+ * older, much higher balance. That balance is cut off at the top and returned, to be
+ * named; a double-click on the chart fits everything. */
+function valueAxis(balance, points, path) {
+  const top = 1.1 * Math.max(1, chartNumber(balance.max) ?? 0, chartNumber(balance.balance) ?? 0, ...path.map((b) => b.high80));
+  const peak = points.reduce((highest, point) => (chartNumber(point.balance) > chartNumber(highest?.balance ?? null) ? point : highest), null);
+  return { range: [0, top], cutOff: peak && chartNumber(peak.balance) > top ? peak : null };
+}
+
 /** The history query for the chosen period: about 360 points, whatever its length. */
 export function historyQuery(rangeSeconds) {
   const now = Date.now();
@@ -77,9 +94,10 @@ export async function drawBalanceChart(element, balance, history, predictions, n
     traces.push(...band("80% interval", "low80", "high80", "rgba(111,66,193,0.22)"));
     traces.push({ name: "Forecast", x, y: path.map((b) => b.expected), mode: "lines", line: { color: COLORS.forecast, width: 2, dash: "dot" }, hovertemplate: "%{y:,.2f}<extra>forecast</extra>" });
   }
+  const values = valueAxis(balance, points, path);
   const layout = {
     margin: { l: 70, r: 20, t: 10, b: 40 }, height: element.clientWidth < 600 ? 300 : 380,
-    xaxis: { type: "date", showgrid: false }, yaxis: { title: { text: "tokens" }, tickformat: ",~f", rangemode: "nonnegative" },
+    xaxis: { type: "date", showgrid: false }, yaxis: { title: { text: "tokens" }, tickformat: ",~f", range: values.range },
     legend: { orientation: "h", y: -0.15 }, hovermode: "closest",
     shapes: [{ type: "line", x0: now, x1: now, yref: "paper", y0: 0, y1: 1, line: { color: "#aab3bd", width: 1, dash: "dot" } }],
     paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff", font: { family: "system-ui, DejaVu Sans, sans-serif", size: 12 },
@@ -90,6 +108,9 @@ export async function drawBalanceChart(element, balance, history, predictions, n
     note.textContent = [
       points.length ? "" : "No balance history recorded yet.",
       path.length ? "" : "No forecast yet: the keeper needs some history first.",
+      values.cutOff
+        ? `Earlier the balance was up to ${amountText(values.cutOff.balance)}, above this view: double-click the chart to fit it.`
+        : "",
     ].filter(Boolean).join(" ");
   }
 }

@@ -6,7 +6,7 @@ import {
   submitChange, tokenUnits,
 } from "./common.js";
 import { balanceModel, namesOf, treasury as readTreasury } from "./model.js";
-import { drawBalanceChart, historyQuery } from "./chart.js";
+import { drawBalanceChart, forecastSpanSeconds, historyQuery } from "./chart.js";
 
 const id = pageBalanceId();
 const path = `/managed-balance/${encodeURIComponent(id)}`;
@@ -82,11 +82,11 @@ async function refresh() {
   if (next === fingerprint) return;
   fingerprint = next;
   const offered = await recommends;
-  const [predictions, recommendation, history] = await Promise.all([
-    balance.forecast ? get(`${path}/predictions`) : null,
+  const predictions = balance.forecast ? await get(`${path}/predictions`) : null;
+  const [recommendation, history] = await Promise.all([
     // Without enough recorded outflow the server says why: shown in place of the table.
     offered ? get(`${path}/recommendation`).catch((error) => ({ unavailable: error.message })) : null,
-    get(`${path}/history?${historyQuery(6 * 3600)}`),
+    get(`${path}/history?${historyQuery(forecastSpanSeconds(predictions))}`),
   ]);
   renderPrediction(predictions);
   renderRecommendation(recommendation, offered);

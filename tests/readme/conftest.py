@@ -1,4 +1,5 @@
-"""README's demo checks read the chain with the browser tests' reader (tests/browser/chain.py)."""
+"""README's demo checks read the chain with the browser tests' reader (tests/browser/chain.py)
+and drive Chromium with their settings."""
 
 import sys
 from pathlib import Path
