@@ -58,6 +58,12 @@ pub trait Outbox: Send + Sync {
     /// Called after a transaction that wrote through this outbox committed: the rows are
     /// now visible to other connections (a delivery worker can be woken).
     fn committed(&self) {}
+    /// Deletes up to about `limit` of the outbox's rows settled before `host_cutoff` (unix
+    /// seconds, the host's clock), inside the store's pruning transaction; never one
+    /// still waiting to be delivered. Returns how many went (0: nothing left).
+    fn prune(&self, _tx: &Transaction<'_>, _host_cutoff: i64, _limit: usize) -> Result<u64> {
+        Ok(0)
+    }
 }
 
 /// An event as stored, for the activity log and history.

@@ -1,7 +1,6 @@
 //! The balance history the forecast reads: a sample when a balance changes and one per
 //! bucket otherwise (not one per cycle), the program's own movements lined up with the
-//! samples by slot, and everything older than the window pruned with its space given
-//! back to the file system.
+//! samples by slot. What is kept beyond the forecast window: `retention`.
 
 use crate::store::Store;
 use anyhow::Result;
@@ -177,47 +176,12 @@ impl Store {
         Ok(flows)
     }
 
-    /// Deletes samples and movements older than `cutoff` (chain time), keeping each
-    /// balance's last sample before it (the opening balance of what remains), and
-    /// settled actions; then gives the freed pages back. Returns the rows deleted.
-    pub fn prune_history(&self, cutoff: i64) -> Result<u64> {
-        let tx = self.conn.unchecked_transaction()?;
-        let mut samples = 0;
-        {
-            // Balance by balance, each a range of the table's key.
-            let ids: Vec<i64> = tx
-                .prepare("SELECT id FROM sampled_balance")?
-                .query_map([], |row| row.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            let mut delete = tx.prepare(
-                "DELETE FROM sample WHERE balance_id = ?1 AND unix_timestamp <
-                     (SELECT MAX(unix_timestamp) FROM sample WHERE balance_id = ?1 AND unix_timestamp < ?2)",
-            )?;
-            for id in ids {
-                samples += delete.execute(params![id, cutoff])?;
-            }
-        }
-        let movements = tx.execute("DELETE FROM movement WHERE unix_timestamp < ?1", params![cutoff])?;
-        tx.commit()?;
-        let actions = self.prune_actions(cutoff)?;
-        self.reclaim()?;
-        Ok(samples as u64 + movements as u64 + actions)
-    }
-
     fn sampled_balance_id(&self, managed_balance: &str) -> Result<Option<i64>> {
         Ok(self
             .conn
             .prepare_cached("SELECT id FROM sampled_balance WHERE managed_balance = ?1")?
             .query_row(params![managed_balance], |row| row.get(0))
             .optional()?)
-    }
-
-    /// Returns free pages to the file system (the store runs in incremental auto-vacuum).
-    pub fn reclaim(&self) -> Result<()> {
-        let mut statement = self.conn.prepare("PRAGMA incremental_vacuum")?;
-        let mut rows = statement.query([])?;
-        while rows.next()?.is_some() {}
-        Ok(())
     }
 
     pub fn size(&self) -> Result<StoreSize> {

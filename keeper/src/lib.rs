@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod observe;
 pub mod planner;
 pub mod reconnect;
+pub mod retention;
 pub mod series;
 pub mod service;
 pub mod store;

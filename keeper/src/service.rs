@@ -308,14 +308,16 @@ async fn reactor(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<()>
     }
 }
 
-/// Drops history older than the window and gives its space back.
+/// Drops what is older than the window (see `retention`) and gives its space back.
 async fn prune(shared: &Shared) {
-    let cutoff = shared.chain_now().await - shared.config.history_window.as_secs() as i64;
+    let window = shared.config.history_window.as_secs() as i64;
+    let mut pruning = crate::retention::Pruning::new(shared.chain_now().await - window, unix_now() - window);
+    let outbox = shared.outbox();
     let started = Instant::now();
-    match shared.store().prune_history(cutoff) {
+    match shared.store().prune(&mut pruning, outbox.as_deref()) {
         Ok(0) => {}
         Ok(rows) => {
-            tracing::info!(rows, took_ms = started.elapsed().as_millis() as u64, "pruned history older than the window")
+            tracing::info!(rows, took_ms = started.elapsed().as_millis() as u64, "pruned records older than the window")
         }
         Err(error) => tracing::warn!(%error, "could not prune the history"),
     }

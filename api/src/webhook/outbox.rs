@@ -30,4 +30,8 @@ impl Outbox for WebhookOutbox {
     fn committed(&self) {
         self.wake.notify_one();
     }
+
+    fn prune(&self, tx: &Transaction<'_>, host_cutoff: i64, limit: usize) -> Result<u64> {
+        store::prune(tx, host_cutoff.saturating_mul(1_000), limit)
+    }
 }

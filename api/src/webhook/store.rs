@@ -8,7 +8,8 @@ use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use smart_treasury_keeper::store::Store;
 
-const SCHEMA: &[&str] = &["CREATE TABLE hook_destination (
+const SCHEMA: &[&str] = &[
+    "CREATE TABLE hook_destination (
         id TEXT PRIMARY KEY,
         url TEXT NOT NULL,
         kind TEXT NOT NULL,
@@ -57,7 +58,11 @@ const SCHEMA: &[&str] = &["CREATE TABLE hook_destination (
         error TEXT,
         duration_ms INTEGER NOT NULL
     );
-    CREATE INDEX hook_attempt_by_delivery ON hook_attempt (delivery);"];
+    CREATE INDEX hook_attempt_by_delivery ON hook_attempt (delivery);",
+    // Retention finds settled deliveries and old messages oldest first.
+    "CREATE INDEX hook_delivery_settled ON hook_delivery (updated_at) WHERE status IN ('delivered', 'failed');
+    CREATE INDEX hook_message_by_time ON hook_message (created_at);",
+];
 
 pub fn migrate(store: &Store) -> Result<()> {
     store.migrate_extension("webhooks", SCHEMA)
@@ -407,6 +412,34 @@ pub fn replay(conn: &Connection, id: i64, now: i64) -> Result<bool> {
     Ok(changed == 1)
 }
 
+/// Deletes up to `limit` deliveries settled (delivered or dead-lettered) before
+/// `cutoff` (unix ms) with their attempts, then up to `limit` messages from before it
+/// that no delivery names any more. A message with a delivery still pending stays, and
+/// so does a replayed one (replaying makes it pending again). Returns rows deleted.
+pub fn prune(conn: &Connection, cutoff: i64, limit: usize) -> Result<u64> {
+    let settled: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT id FROM hook_delivery WHERE status IN ('delivered', 'failed') AND updated_at < ?1
+             ORDER BY updated_at LIMIT ?2",
+        )?
+        .query_map(params![cutoff, limit as i64], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut deleted = 0;
+    for delivery in settled {
+        deleted += conn.prepare_cached("DELETE FROM hook_attempt WHERE delivery = ?1")?.execute(params![delivery])?;
+        deleted += conn.prepare_cached("DELETE FROM hook_delivery WHERE id = ?1")?.execute(params![delivery])?;
+    }
+    deleted += conn
+        .prepare_cached(
+            "DELETE FROM hook_message WHERE rowid IN (
+                 SELECT m.rowid FROM hook_message AS m
+                 WHERE m.created_at < ?1 AND NOT EXISTS (SELECT 1 FROM hook_delivery AS d WHERE d.message = m.id)
+                 ORDER BY m.created_at LIMIT ?2)",
+        )?
+        .execute(params![cutoff, limit as i64])?;
+    Ok(deleted as u64)
+}
+
 /// When the next pending delivery falls due, if any.
 pub fn next_due(conn: &Connection) -> Result<Option<i64>> {
     Ok(conn.query_row("SELECT MIN(next_attempt_at) FROM hook_delivery WHERE status = 'pending'", [], |row| {
@@ -500,6 +533,61 @@ mod tests {
         assert_eq!(attempts(conn, due[0].delivery).unwrap()[0].response_status, Some(500));
         assert!(delete_destination(conn, "all").unwrap());
         assert!(!delete_destination(conn, "all").unwrap());
+    }
+
+    /// Through the keeper's pruning, on a store file: settled deliveries older than the
+    /// window go with their attempts and messages; pending and recent ones stay.
+    #[test]
+    fn settled_deliveries_beyond_the_window_go_and_pending_ones_stay() {
+        use smart_treasury_keeper::retention::Pruning;
+        const DAY_MS: i64 = 86_400_000;
+        let (old, recent, cutoff) = (10 * DAY_MS, 70 * DAY_MS, 60 * DAY_MS);
+        let dir = std::env::temp_dir().join(format!("api-hook-retention-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("store.sqlite");
+        let _ = std::fs::remove_file(&path);
+        let store = Store::open(&path).unwrap();
+        migrate(&store).unwrap();
+        let conn = store.connection();
+        let tx = conn.unchecked_transaction().unwrap();
+        enqueue(&tx, &message("unrouted", "treasury.paused"), old).unwrap();
+        tx.commit().unwrap();
+        insert_destination(conn, &destination("d", &["*"])).unwrap();
+        let tx = conn.unchecked_transaction().unwrap();
+        for id in ["delivered", "dead", "pending", "replayed"] {
+            enqueue(&tx, &message(id, "balance.topped_up"), old).unwrap();
+        }
+        enqueue(&tx, &message("recent", "balance.topped_up"), recent).unwrap();
+        tx.commit().unwrap();
+        let due = claim_due(conn, recent, 1_000, 10).unwrap();
+        let attempt = AttemptResult { response_status: Some(500), error: None, duration_ms: 3 };
+        for item in &due {
+            let (next, at) = match item.message_id.as_str() {
+                "delivered" => (Next::Delivered, old + 1),
+                "dead" | "replayed" => (Next::DeadLetter, old + 1),
+                "pending" => (Next::RetryAt(recent + 1_000), old + 1),
+                _ => (Next::Delivered, recent + 1),
+            };
+            record_attempt(conn, item, &attempt, &next, at).unwrap();
+        }
+        let replayed = due.iter().find(|item| item.message_id == "replayed").unwrap().delivery;
+        assert!(replay(conn, replayed, old + 2).unwrap());
+        let outbox = crate::webhook::outbox::WebhookOutbox { treasury: "t".into(), wake: Default::default() };
+        let mut pruning = Pruning::new(0, cutoff / 1_000);
+        store.prune(&mut pruning, Some(&outbox)).unwrap();
+
+        let (rows, _) = deliveries(conn, None, None, 0, 100).unwrap();
+        let mut left: Vec<&str> = rows.iter().map(|row| row.message_id.as_str()).collect();
+        left.sort();
+        assert_eq!(left, ["pending", "recent", "replayed"]);
+        let messages: i64 = conn.query_row("SELECT COUNT(*) FROM hook_message", [], |row| row.get(0)).unwrap();
+        assert_eq!(messages, 3, "the settled old messages and the unrouted one went");
+        let attempts: i64 = conn.query_row("SELECT COUNT(*) FROM hook_attempt", [], |row| row.get(0)).unwrap();
+        assert_eq!(attempts, 3, "the attempts of what is left");
+        // What stays is still delivered.
+        assert_eq!(claim_due(conn, recent + 1_000, 1_000, 10).unwrap().len(), 2);
+        drop(store);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
