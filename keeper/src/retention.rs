@@ -10,6 +10,10 @@
 use crate::{event_log::Outbox, store::Store};
 use anyhow::Result;
 use rusqlite::{params, Transaction, TransactionBehavior};
+use std::{
+    sync::Mutex,
+    time::{Duration, Instant},
+};
 
 /// Rows one chunk deletes at most.
 pub const CHUNK_ROWS: usize = 2_000;
@@ -76,6 +80,50 @@ impl Pruning {
     pub fn done(&self) -> bool {
         self.stage == Stage::Done
     }
+}
+
+/// How a prune went.
+#[derive(Clone, Copy, Debug)]
+pub struct PruneReport {
+    pub deleted: u64,
+    pub chunks: u64,
+    /// The longest the store was held for one chunk: what a claim or a read waited at most.
+    pub longest_hold: Duration,
+    pub took: Duration,
+    /// Stopped before the end (the keeper is stopping); the next prune carries on.
+    pub stopped: bool,
+}
+
+/// Runs `pruning` a chunk at a time, holding `store` for one chunk only, so claims,
+/// reactions and reads wait for a chunk at most, never for the whole prune. Between
+/// chunks, with the store free, `between` runs; it returns false to stop. Blocks: call
+/// it from a blocking thread.
+pub fn prune_in_chunks(
+    store: &Mutex<Store>,
+    mut pruning: Pruning,
+    outbox: Option<&dyn Outbox>,
+    mut between: impl FnMut() -> bool,
+) -> Result<PruneReport> {
+    let started = Instant::now();
+    let mut longest_hold = Duration::ZERO;
+    let mut stopped = false;
+    loop {
+        let more = {
+            let store = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let held = Instant::now();
+            let more = store.prune_chunk(&mut pruning, outbox)?;
+            longest_hold = longest_hold.max(held.elapsed());
+            more
+        };
+        if !more {
+            break;
+        }
+        if !between() {
+            stopped = true;
+            break;
+        }
+    }
+    Ok(PruneReport { deleted: pruning.deleted, chunks: pruning.chunks, longest_hold, took: started.elapsed(), stopped })
 }
 
 /// A table pruned by age, oldest first, except the rows `keep` (an SQL expression over
@@ -406,6 +454,111 @@ mod tests {
         assert_eq!(store.pending_actions_of("k").unwrap().len(), 1, "a pending claim is never pruned");
         drop(store);
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A fleet's worth of old records pruned while another thread keeps claiming needs:
+    /// the store is free between chunks and the claims go on during the prune.
+    #[test]
+    fn a_prune_goes_in_chunks_and_lets_other_work_through() {
+        use std::sync::{
+            atomic::{AtomicBool, AtomicU64, Ordering},
+            Arc,
+        };
+        let dir = std::env::temp_dir().join(format!("keeper-retention-chunks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("keeper.sqlite");
+        let _ = std::fs::remove_file(&path);
+        let store = Store::open(&path).unwrap();
+        let samples: Vec<crate::history::Sample> = (0..3_000u64)
+            .flat_map(|balance| {
+                (0..10).map(move |day| crate::history::Sample {
+                    managed_balance: format!("balance-{balance}"),
+                    slot: day,
+                    unix_timestamp: day as i64 * DAY,
+                    balance: day,
+                })
+            })
+            .collect();
+        store.record_samples(&samples).unwrap();
+        let tx = store.conn.unchecked_transaction().unwrap();
+        for balance in 0..2_000 {
+            for day in 0..5 {
+                let mut old = decision(&Pubkey::new_unique(), day * DAY);
+                old.managed_balance = format!("balance-{balance}");
+                store.record_decision(&old).unwrap();
+            }
+        }
+        tx.commit().unwrap();
+        let store = Arc::new(Mutex::new(store));
+        let pruning = Arc::new(AtomicBool::new(true));
+        let claims_during = Arc::new(AtomicU64::new(0));
+        let claimer = {
+            let (store, pruning, claims_during) = (store.clone(), pruning.clone(), claims_during.clone());
+            std::thread::spawn(move || {
+                for n in 0.. {
+                    let need = format!("need-{n}");
+                    let claim = Claim {
+                        need: &need,
+                        managed_balance: "mb",
+                        kind: "threshold",
+                        amount: 1,
+                        keeper: "k",
+                        now: NOW,
+                        stale_after: 300,
+                    };
+                    assert!(store.lock().unwrap().claim_action(&claim).unwrap());
+                    if !pruning.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    claims_during.fetch_add(1, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_micros(200));
+                }
+            })
+        };
+        let mut free_between = 0;
+        let report = prune_in_chunks(&store, Pruning::new(9 * DAY, 9 * DAY), None, || {
+            // The store is not held here (the claimer may hold it a moment).
+            let asked = Instant::now();
+            while asked.elapsed() < Duration::from_secs(1) {
+                if let Ok(store) = store.try_lock() {
+                    free_between += u64::from(store.sample_count("balance-0").is_ok());
+                    break;
+                }
+                std::thread::sleep(Duration::from_micros(50));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+            true
+        })
+        .unwrap();
+        pruning.store(false, Ordering::SeqCst);
+        claimer.join().unwrap();
+
+        // 3,000 balances keep one opening sample of nine; 2,000 keep their last decision.
+        assert_eq!(report.deleted, 3_000 * 8 + 2_000 * 4);
+        assert!(report.chunks >= 20, "{report:?}");
+        assert!(!report.stopped);
+        assert_eq!(free_between, report.chunks - 1, "the store is free between every two chunks");
+        assert!(claims_during.load(Ordering::SeqCst) > 0, "no claim went through during the prune: {report:?}");
+        assert!(report.longest_hold * 4 < report.took, "one chunk held the store most of the time: {report:?}");
+        let store = store.lock().unwrap();
+        assert_eq!(store.sample_count("balance-7").unwrap(), 2);
+        drop(store);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_prune_stops_when_asked_and_the_next_one_carries_on() {
+        let store = Store::in_memory().unwrap();
+        for balance in 0..1_000 {
+            store.record_sample(&format!("balance-{balance}"), 1, 1, 1).unwrap();
+            store.record_sample(&format!("balance-{balance}"), 2, 2, 2).unwrap();
+            store.record_sample(&format!("balance-{balance}"), 3, 3, 3).unwrap();
+        }
+        let store = Mutex::new(store);
+        let first = prune_in_chunks(&store, Pruning::new(3, 3), None, || false).unwrap();
+        assert!(first.stopped && first.deleted > 0 && first.deleted < 1_000, "{first:?}");
+        let second = prune_in_chunks(&store, Pruning::new(3, 3), None, || true).unwrap();
+        assert_eq!(first.deleted + second.deleted, 1_000);
     }
 
     #[test]

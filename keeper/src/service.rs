@@ -13,6 +13,7 @@ use crate::{
     history::Sampler,
     keys,
     metrics::{self, Metrics},
+    retention,
     store::Store,
     watcher,
 };
@@ -68,6 +69,9 @@ const STATUS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How often (chain time) history beyond the window is pruned.
 const PRUNE_EVERY_SECONDS: i64 = 3_600;
+
+/// The pause between two chunks of a prune.
+const PRUNE_PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
 
 pub fn unix_now() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_secs() as i64).unwrap_or(0)
@@ -262,15 +266,16 @@ async fn discovery_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Res
     }
 }
 
-/// A full cycle every `cycle` interval.
+/// A full cycle every `cycle` interval; once an hour, a prune beside it.
 async fn cycle_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<()> {
     let mut pruned_in = None;
+    let mut pruning: Option<tokio::task::JoinHandle<()>> = None;
     loop {
         let started = Instant::now();
         let hour = shared.chain_now().await.div_euclid(PRUNE_EVERY_SECONDS);
-        if pruned_in != Some(hour) {
+        if pruned_in != Some(hour) && pruning.as_ref().is_none_or(|prune| prune.is_finished()) {
             pruned_in = Some(hour);
-            prune(&shared).await;
+            pruning = Some(prune(shared.clone(), shutdown.clone()).await);
         }
         if let Err(error) = cycle::cycle(&shared).await {
             shared.metrics.add(&metrics::FAILURES, &["cycle"], 1.0);
@@ -283,6 +288,10 @@ async fn cycle_loop(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<
                 shared.stopping.cancel();
                 shared.in_flight.close();
                 shared.in_flight.wait().await;
+                if let Some(prune) = pruning {
+                    // It stops at its next chunk.
+                    let _ = prune.await;
+                }
                 return Ok(());
             }
             _ = tokio::time::sleep(shared.config.cycle) => {}
@@ -308,17 +317,30 @@ async fn reactor(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<()>
     }
 }
 
-/// Drops what is older than the window (see `retention`) and gives its space back.
-async fn prune(shared: &Shared) {
+/// Drops what is older than the window (see `retention`) and gives its space back, on a
+/// blocking thread and a chunk at a time: the cycle, reactions and the API keep the store
+/// between chunks. Stops at the next chunk on shutdown.
+async fn prune(shared: Arc<Shared>, shutdown: CancellationToken) -> tokio::task::JoinHandle<()> {
     let window = shared.config.history_window.as_secs() as i64;
-    let mut pruning = crate::retention::Pruning::new(shared.chain_now().await - window, unix_now() - window);
-    let outbox = shared.outbox();
-    let started = Instant::now();
-    match shared.store().prune(&mut pruning, outbox.as_deref()) {
-        Ok(0) => {}
-        Ok(rows) => {
-            tracing::info!(rows, took_ms = started.elapsed().as_millis() as u64, "pruned records older than the window")
+    let pruning = retention::Pruning::new(shared.chain_now().await - window, unix_now() - window);
+    tokio::task::spawn_blocking(move || {
+        let outbox = shared.outbox();
+        let between = || {
+            // Whatever waits for the store gets it before the next chunk.
+            std::thread::sleep(PRUNE_PAUSE);
+            !shutdown.is_cancelled()
+        };
+        match retention::prune_in_chunks(&shared.store, pruning, outbox.as_deref(), between) {
+            Ok(report) if report.deleted == 0 => {}
+            Ok(report) => tracing::info!(
+                rows = report.deleted,
+                chunks = report.chunks,
+                took_ms = report.took.as_millis() as u64,
+                longest_hold_ms = report.longest_hold.as_millis() as u64,
+                stopped = report.stopped,
+                "pruned records older than the window"
+            ),
+            Err(error) => tracing::warn!(%error, "could not prune the store; trying again next hour"),
         }
-        Err(error) => tracing::warn!(%error, "could not prune the history"),
-    }
+    })
 }
