@@ -21,15 +21,21 @@ pub struct Health {
     pub level: HealthLevel,
 }
 
+impl HealthLevel {
+    /// The level of a health score in basis points.
+    pub fn of_bps(bps: u16) -> Self {
+        match bps {
+            10_000.. => Self::Healthy,
+            5_000.. => Self::Watch,
+            _ => Self::Critical,
+        }
+    }
+}
+
 impl Health {
     pub fn of(managed: &ManagedBalance, balance: u64) -> Self {
         let bps = managed.thresholds().health_bps(balance);
-        let level = match bps {
-            10_000.. => HealthLevel::Healthy,
-            5_000.. => HealthLevel::Watch,
-            _ => HealthLevel::Critical,
-        };
-        Self { bps, level }
+        Self { bps, level: HealthLevel::of_bps(bps) }
     }
 
     /// `87.5%`.

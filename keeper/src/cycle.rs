@@ -12,6 +12,7 @@ use crate::{
     metrics,
     observe::{observe, Observed},
     service::Shared,
+    status::{FleetSummary, StatusKey},
 };
 use anchor_lang::prelude::Pubkey;
 use anyhow::Result;
@@ -125,7 +126,7 @@ async fn refresh_forecasts(shared: &Shared, now: i64) -> Result<()> {
 }
 
 /// Metrics, the fleet's outlooks, degraded balances, the fee payer and (every few
-/// seconds) a status line per balance.
+/// seconds) the status lines.
 async fn publish(shared: &Shared, plan: &FleetPlan, observed: &Observed, now: i64) {
     {
         let mut fleet = shared.fleet.write().await;
@@ -157,10 +158,34 @@ async fn publish(shared: &Shared, plan: &FleetPlan, observed: &Observed, now: i6
         }
     }
     if shared.status_due() {
-        for planned in &plan.planned {
+        status_lines(shared, plan, now);
+    }
+}
+
+/// The fleet's summary line, and the balances' lines that are due (see `status`).
+fn status_lines(shared: &Shared, plan: &FleetPlan, now: i64) {
+    let summary = FleetSummary::of(plan);
+    let written = Instant::now();
+    let mut log = shared.status_log.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    for planned in &plan.planned {
+        if log.due(&planned.address, StatusKey::of(planned), summary.balances, written) {
             status_line(shared, planned, now);
         }
     }
+    let present: std::collections::BTreeSet<&Pubkey> =
+        plan.planned.iter().map(|planned| &planned.address).chain(plan.degraded.iter().map(|(a, _)| a)).collect();
+    log.retain(|address| present.contains(address));
+    tracing::info!(
+        balances = summary.balances,
+        healthy = summary.healthy,
+        watch = summary.watch,
+        critical = summary.critical,
+        degraded = summary.degraded,
+        moves = summary.moves,
+        cranks_in_flight = shared.cranks_in_flight(),
+        held = plan.planned.first().and_then(|planned| planned.hold.as_ref()).map(Hold::words),
+        "fleet"
+    );
 }
 
 /// Says once when a hold starts and when it ends.

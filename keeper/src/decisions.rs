@@ -82,7 +82,7 @@ impl Journal {
     }
 }
 
-fn wait_reason(wait: &Wait) -> (&'static str, Option<String>) {
+pub(crate) fn wait_reason(wait: &Wait) -> (&'static str, Option<String>) {
     match wait {
         Wait::Disabled => ("disabled", None),
         Wait::Healthy => ("healthy", None),

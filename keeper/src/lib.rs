@@ -21,5 +21,6 @@ pub mod reconnect;
 pub mod retention;
 pub mod series;
 pub mod service;
+pub mod status;
 pub mod store;
 pub mod watcher;

@@ -48,8 +48,9 @@ pub struct Shared {
     /// pending with every signature sent, for the next run to settle) and waits for them.
     in_flight: tokio_util::task::TaskTracker,
     stopping: CancellationToken,
-    /// When the last status lines were written.
+    /// When the last status lines were written, and which balances' lines are due.
     last_status: Mutex<Option<Instant>>,
+    pub(crate) status_log: Mutex<crate::status::StatusLog>,
     /// Which balance reads are worth keeping as history.
     pub sampler: Mutex<Sampler>,
     /// What held the fleet's cranks at the last cycle, and the balances found degraded,
@@ -64,7 +65,7 @@ pub struct Shared {
     pub decisions: crate::decisions::Journal,
 }
 
-/// How often the keeper writes one status line per managed balance.
+/// How often the keeper writes its status lines (see `status` for which).
 const STATUS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How often (chain time) history beyond the window is pruned.
@@ -111,6 +112,7 @@ impl Shared {
             wake: Notify::new(),
             changed: Mutex::default(),
             last_status: Mutex::new(None),
+            status_log: Mutex::default(),
             sampler: Mutex::new(sampler),
             last_hold: Mutex::new(None),
             degraded: Mutex::default(),
@@ -144,6 +146,11 @@ impl Shared {
     /// Lands a crank in the background, tracked so shutdown can wait for it.
     pub(crate) fn spawn_crank(&self, crank: impl std::future::Future<Output = ()> + Send + 'static) {
         self.in_flight.spawn(crank);
+    }
+
+    /// Cranks being landed now.
+    pub fn cranks_in_flight(&self) -> usize {
+        self.in_flight.len()
     }
 
     /// Fires when the keeper is stopping: in-flight cranks stop where they are.
