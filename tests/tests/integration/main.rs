@@ -7,3 +7,4 @@ mod cli;
 mod cluster;
 mod keeper;
 mod program;
+mod scripts;

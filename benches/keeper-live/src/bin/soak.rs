@@ -291,6 +291,8 @@ async fn venue_history(rpc: &RpcClient, venue: Pubkey, managed: Pubkey) -> Resul
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Arc::new(Args::parse());
+    // The commit the run starts from, not whatever the tree holds half an hour later.
+    let commit = smart_treasury_keeper_live_bench::commit();
     std::fs::create_dir_all(&args.work_dir)?;
     smart_treasury_keeper_live_bench::log_to_file(&args.work_dir.join("keeper.log"))?;
     let load_before = machine::load_average();
@@ -463,8 +465,7 @@ async fn main() -> Result<()> {
     writeln!(
         out,
         "`scripts/soak-keeper` (not part of CI): builds `local-cluster` and `benches/keeper-live` with `--profile perf`, \
-         then runs `target/perf/soak`. Measured on commit `{}`.\n",
-        smart_treasury_keeper_live_bench::commit()
+         then runs `target/perf/soak`. Measured on commit `{commit}`.\n"
     )?;
     writeln!(out, "- machine: {}", machine::summary())?;
     writeln!(out, "- load average (1, 5, 15 min): {load_before} before, {load_after} after\n")?;
