@@ -6,6 +6,7 @@
 mod actions;
 mod commitment;
 mod config;
+mod cooldown;
 mod events;
 mod faults;
 mod fleet;
