@@ -90,8 +90,9 @@ pub struct FileConfig {
     /// subscription seems fine [default: 30].
     #[arg(long, env = "SMART_TREASURY_KEEPER_BACKFILL_INTERVAL_S")]
     pub backfill_interval_s: Option<u64>,
-    /// Days of balance history kept for the forecast; older samples and movements are
-    /// pruned [default: 56].
+    /// Days of history kept for the forecast; older samples, movements, events,
+    /// decisions, alerts and settled webhook deliveries are pruned (see `retention`)
+    /// [default: 56].
     #[arg(long, env = "SMART_TREASURY_KEEPER_HISTORY_DAYS")]
     pub history_days: Option<u64>,
     /// The operator API's settings (the `[api]` table), read by the API server
@@ -145,7 +146,7 @@ pub struct KeeperConfig {
     /// How often the treasury's events are back-filled even when the subscription
     /// seems fine (it can go quiet without closing).
     pub backfill_interval: Duration,
-    /// Balance history older than this is pruned.
+    /// Records older than this are pruned (see `retention`).
     pub history_window: Duration,
     /// False for a process that watches, records and serves but never sends a crank.
     pub crank: bool,
