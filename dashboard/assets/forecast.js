@@ -61,11 +61,12 @@ function effectRows(recommendation) {
 }
 
 function renderRecommendation(answer, offered) {
-  const recommendation = answer?.unavailable ? null : answer;
+  // The server answers `available: false` with its reason when nothing flowed out yet.
+  const recommendation = answer?.unavailable || answer?.available === false ? null : answer;
   recommended = recommendation?.recommended ?? null;
   const missing = !offered
     ? "This server does not recommend thresholds."
-    : answer?.unavailable ?? "No recommendation yet: the keeper needs recorded outflows first.";
+    : answer?.unavailable ?? answer?.reason ?? "No recommendation yet: the keeper needs recorded outflows first.";
   $("#recommendation-table tbody").innerHTML = recommendation ? effectRows(recommendation) : `<tr><td colspan="3" class="empty">${escapeHtml(missing)}</td></tr>`;
   $("#recommendation-basis").textContent = recommendation?.basis ?? recommendation?.explanation ?? "";
   $("#propose-button").disabled = !recommended;
@@ -84,7 +85,8 @@ async function refresh() {
   const offered = await recommends;
   const predictions = balance.forecast ? await get(`${path}/predictions`) : null;
   const [recommendation, history] = await Promise.all([
-    // Without enough recorded outflow the server says why: shown in place of the table.
+    // Without recorded outflow the server says why (`reason`): shown in place of the table,
+    // as is any error.
     offered ? get(`${path}/recommendation`).catch((error) => ({ unavailable: error.message })) : null,
     get(`${path}/history?${historyQuery(forecastSpanSeconds(predictions))}`),
   ]);

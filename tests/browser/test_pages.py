@@ -6,7 +6,8 @@ import pytest
 from chain import managed_balance_address
 from conftest import DESKTOP, PHONE, open_page, wait_until
 
-PAGES = ["/", "/balances/1", "/balances/2", "/balances/1/monitor", "/balances/1/forecast", "/balances/2/monitor", "/webhooks"]
+PAGES = ["/", "/balances/1", "/balances/2", "/balances/1/monitor", "/balances/1/forecast", "/balances/2/monitor",
+         "/balances/2/forecast", "/webhooks"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -77,3 +78,7 @@ def test_pages_fit_a_phone_and_a_laptop(page, base_url, screenshots, path):
         assert overflow <= 0, f"{path} is {overflow}px wider than a {name} screen"
     if path == "/balances/1":
         page.screenshot(path=str(screenshots / "balance-phone.png"), full_page=True)
+    if path == "/balances/2/forecast":
+        page.set_viewport_size(DESKTOP)
+        open_page(page, base_url + path)
+        page.screenshot(path=str(screenshots / "forecast-venue.png"), full_page=True)

@@ -78,6 +78,8 @@ pub struct Setting {
 #[serde(rename_all = "camelCase")]
 pub struct Recommendation {
     pub managed_balance_id: u32,
+    /// True: the thresholds below are sized from recorded outflow.
+    pub available: bool,
     /// The record sized from: its first minute with an outflow, and its end.
     pub from: String,
     pub to: String,
@@ -92,6 +94,27 @@ pub struct Recommendation {
     pub recommended: Setting,
     /// How the numbers were reached, in words.
     pub basis: String,
+}
+
+/// No recommendation yet: nothing flowed out in the days asked for. An expected state of
+/// a new or quiet balance, answered 200 so a client (or the dashboard's console) need
+/// not treat it as a failure.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NoRecommendation {
+    pub managed_balance_id: u32,
+    /// False: see `reason`.
+    pub available: bool,
+    /// Why, and when to ask again.
+    pub reason: String,
+}
+
+/// A recommendation, or why there is none yet (`available` tells which).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum RecommendationAnswer {
+    Recommendation(Box<Recommendation>),
+    NoRecommendation(NoRecommendation),
 }
 
 fn setting(thresholds: Thresholds, effect: Effect, decimals: u8) -> Setting {
@@ -115,16 +138,16 @@ fn setting(thresholds: Thresholds, effect: Effect, decimals: u8) -> Setting {
     get, path = "/api/v1/managed-balance/{id}/recommendation", tag = "managed-balance",
     params(IdPath, RecommendationQuery),
     responses(
-        (status = 200, description = "Recommended thresholds and the backtest of both settings", body = Recommendation),
+        (status = 200, description = "Recommended thresholds and the backtest of both settings, or (`available` false) why there are none yet: no outflow recorded to size from", body = RecommendationAnswer),
         (status = 404, description = "No managed balance has this id", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No outflow recorded yet to size from", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A query parameter is out of range", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn get(
     State(state): State<Arc<AppState>>,
     ApiPath(path): ApiPath<IdPath>,
     ApiQuery(query): ApiQuery<RecommendationQuery>,
-) -> ApiResult<Json<Recommendation>> {
+) -> ApiResult<Json<RecommendationAnswer>> {
     let days = within("days", query.days, 1, MAX_DAYS, 14)?;
     let goals = Goals {
         landing_seconds: within("landingSeconds", query.landing_seconds, 1, 3_600, 120)?,
@@ -140,13 +163,17 @@ pub async fn get(
     let address = snapshot.address().to_string();
     let flows = state.with_db(move |store| store.flow_history(&address, MINUTE, from, to)).await?;
     let record = Record::from_net_flows(from as u64, &flows);
-    let sizing = recommend::size(&record, &goals, decimals).ok_or_else(|| {
-        Problem::conflict(format!(
-            "managed balance {} has no outflow recorded in the last {days} days to size thresholds from: the keeper \
-             records it as it watches the balance; retry once payouts have been seen",
-            managed.id
-        ))
-    })?;
+    let Some(sizing) = recommend::size(&record, &goals, decimals) else {
+        return Ok(Json(RecommendationAnswer::NoRecommendation(NoRecommendation {
+            managed_balance_id: managed.id,
+            available: false,
+            reason: format!(
+                "managed balance {} has no outflow recorded in the last {days} days to size thresholds from: the \
+                 keeper records it as it watches the balance; ask again once payouts have been seen",
+                managed.id
+            ),
+        })));
+    };
     let limits = Limits {
         cooldown_seconds: managed.automation.cooldown_seconds,
         period_seconds: managed.automation.period_seconds,
@@ -178,8 +205,9 @@ pub async fn get(
         goals.top_ups_per_day,
         goals.landing_seconds,
     );
-    Ok(Json(Recommendation {
+    Ok(Json(RecommendationAnswer::Recommendation(Box::new(Recommendation {
         managed_balance_id: managed.id,
+        available: true,
         from: rfc3339(recorded_from),
         to: rfc3339(to),
         recorded_minutes: sizing.recorded_minutes as u64,
@@ -191,5 +219,5 @@ pub async fn get(
         current: setting(current, current_effect, decimals),
         recommended: setting(recommended, recommended_effect, decimals),
         basis,
-    }))
+    }))))
 }

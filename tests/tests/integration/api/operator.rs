@@ -415,9 +415,17 @@ async fn bad_inputs_change_nothing(env: &Env, server: &Server) {
 /// A payout recorded by the keeper is outflow to size from: min covers it over the
 /// landing time plus the margin, and both settings come with their backtest.
 async fn recommended_thresholds(env: &Env, server: &Server) {
+    // The venue has paid nothing out (the keeper's own moves are not outflow): no
+    // recommendation yet, said as a normal answer with its reason.
+    let none = server.ok(Method::GET, "/api/v1/managed-balance/2/recommendation", None, StatusCode::OK).await;
+    assert_eq!((none["managedBalanceId"].as_u64(), none["available"].as_bool()), (Some(2), Some(false)), "{none:#}");
+    assert!(none["reason"].as_str().is_some_and(|reason| reason.contains("no outflow recorded")), "{none:#}");
+    assert!(none.get("recommended").is_none(), "{none:#}");
+
     env.pay_out_to(4_900 * UNIT).await;
     let path = "/api/v1/managed-balance/1/recommendation";
     let answer = server.eventually(path, "a recommendation", |json| json["recordedMinutes"].is_u64()).await;
+    assert_eq!(answer["available"], true, "{answer:#}");
     assert_eq!(answer["landingOutflow"], json!({"tokens": "100", "baseUnits": "100000000"}), "{answer:#}");
     let recommended = &answer["recommended"];
     assert_eq!(recommended["min"]["tokens"], "125", "100 and the 25% margin: {answer:#}");
