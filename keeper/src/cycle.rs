@@ -8,7 +8,6 @@ use crate::{
     fleet_plan::{plan_balances, plan_fleet, FleetPlan, Hold, Planned, Planner},
     forecast::forecast_net_flow,
     history::Sample,
-    journal::Claim,
     metrics,
     observe::{observe, Observed},
     service::Shared,
@@ -300,20 +299,9 @@ fn explained(shared: &Shared, planned: &Planned, now: i64) -> Advice {
 
 /// Claims each crank's need and lands it in the background.
 async fn dispatch(shared: &Arc<Shared>, plan: FleetPlan, now: i64) -> Result<()> {
-    let keeper = shared.keeper.to_string();
     for mut planned in plan.planned {
         let Some(crank) = planned.crank.take() else { continue };
-        let managed_balance = crank.managed_balance.to_string();
-        let claim = Claim {
-            need: &crank.need,
-            managed_balance: &managed_balance,
-            kind: crank.kind,
-            amount: crank.amount,
-            keeper: &keeper,
-            now,
-            stale_after: STALE_CLAIM_SECONDS,
-        };
-        if !shared.store().claim_action(&claim)? {
+        if !crate::dispatch::claim(shared, &crank, now)? {
             continue;
         }
         let advice = explained(shared, &planned, now);

@@ -2,13 +2,31 @@
 //! claims a previous run of this keeper left pending. Only a `confirmed` (or finalized)
 //! landing counts: a processed one may still be dropped with its fork.
 
-use crate::{crank::Crank, events, executor::Outcome, metrics, service::Shared};
+use crate::{
+    crank::Crank, cycle::STALE_CLAIM_SECONDS, events, executor::Outcome, journal::Claim, metrics, service::Shared,
+};
 use anyhow::Result;
 use smart_treasury::{error::TreasuryError, state::ManagedBalance};
 use smart_treasury_client::read;
 use solana_commitment_config::CommitmentConfig;
 use solana_signature::Signature;
 use std::{str::FromStr, sync::Arc};
+
+/// Claims `crank`'s need for this keeper at `now` (chain time); false when a live claim
+/// (this keeper's or another's) already holds it. The cycle and an operator's request
+/// both claim through here, so neither acts on a need the other is landing.
+pub fn claim(shared: &Shared, crank: &Crank, now: i64) -> Result<bool> {
+    let (keeper, managed_balance) = (shared.keeper.to_string(), crank.managed_balance.to_string());
+    shared.store().claim_action(&Claim {
+        need: &crank.need,
+        managed_balance: &managed_balance,
+        kind: crank.kind,
+        amount: crank.amount,
+        keeper: &keeper,
+        now,
+        stale_after: STALE_CLAIM_SECONDS,
+    })
+}
 
 /// Lands `crank`, watching whatever was sent for its need before, records the end and
 /// says what it was (`None` when the keeper stops first or cannot read its journal).

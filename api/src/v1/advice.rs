@@ -24,11 +24,9 @@ use smart_treasury_client::{health::Health, pda};
 use smart_treasury_keeper::{
     advice::{self, Advice},
     crank::crank_for,
-    cycle::STALE_CLAIM_SECONDS,
     executor::Outcome,
     fleet_plan::{plan_balances, Hold, Planned as PlannedMove, Planner},
     forecast::FlowForecast,
-    journal::Claim,
     planner::{Action, Wait},
 };
 use solana_signer::Signer;
@@ -394,17 +392,7 @@ pub async fn execute(
         return changes::submit(&state, planned, mode).await;
     }
     let shared = state.keeper.clone();
-    let (keeper, managed_balance) = (shared.keeper.to_string(), planning.address.to_string());
-    let claim = Claim {
-        need: &crank.need,
-        managed_balance: &managed_balance,
-        kind: crank.kind,
-        amount: crank.amount,
-        keeper: &keeper,
-        now: planning.now,
-        stale_after: STALE_CLAIM_SECONDS,
-    };
-    if !shared.store().claim_action(&claim).map_err(Problem::internal)? {
+    if !smart_treasury_keeper::dispatch::claim(&shared, &crank, planning.now).map_err(Problem::internal)? {
         return Err(Problem::conflict(format!(
             "a keeper is already acting on this ({}): the activity log shows how it ends",
             crank.need
