@@ -107,7 +107,7 @@ export function nextTopUp(balance) {
   const forecast = balance.forecast;
   const at = forecast?.expectedBreachAt ?? forecast?.pessimisticBreachAt;
   if (!at) return null;
-  return { at, amount: forecast.amountNeeded ?? null, probability: forecast.breachProbability };
+  return { at, amount: forecast.expectedTopUp ?? null, probability: forecast.breachProbability };
 }
 
 /** An Amount as a plain number of tokens, for charts only (never shown as text). */

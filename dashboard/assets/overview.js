@@ -51,7 +51,7 @@ function renderBalances(balances) {
   const rows = balances.map((balance) => {
     const next = nextTopUp(balance);
     const nextCell = next
-      ? `${escapeHtml(relative(next.at))}<span class="base-units">${next.amount ? `${escapeHtml(amountText(next.amount))} needed · ` : ""}${escapeHtml(dateTime(next.at))}</span>`
+      ? `${escapeHtml(relative(next.at))}<span class="base-units">${next.amount ? `top-up of ${escapeHtml(amountText(next.amount))} · ` : ""}${escapeHtml(dateTime(next.at))}</span>`
       : balance.forecast ? "none within the forecast" : "no forecast yet";
     return [
       `<a href="/balances/${encodeURIComponent(balance.id)}">${escapeHtml(balance.name)}</a>`,

@@ -36,6 +36,12 @@ def test_overview_shows_every_managed_balance_in_token_units(page, base_url, scr
         assert thresholds in row.text_content(), thresholds
     assert "ratio 40% ± 5%" in venue.text_content()
     assert "reserve vault" in hot.text_content(), "sources are named by their pools"
+    # A predicted top-up is shown as what it would move (min back to target), never as the
+    # forecast's whole-horizon need, which can exceed max.
+    managed = rpc.program_account(managed_balance_address(treasury, 1))
+    next_top_up = hot.locator("td").last.text_content()
+    assert "needed" not in next_top_up, next_top_up
+    assert "top-up of" not in next_top_up or f"top-up of {grouped(managed['target'] - managed['min'])}" in next_top_up
     assert page.locator("#treasury-state").text_content() == "Treasury active"
     page.screenshot(path=str(screenshots / "overview.png"), full_page=True)
 

@@ -6,7 +6,7 @@ use crate::core::describe::tokens;
 use crate::{
     amount::{Amount, AmountInput, SignedAmount},
     core::{
-        balances::{self, Snapshot},
+        balances::{self, ForecastFacts, Snapshot},
         changes::{self, ChangeResult, Planned},
         describe, rules,
     },
@@ -220,6 +220,14 @@ pub struct ForecastSummary {
     /// Tokens needed now so the pessimistic path stays at or above min.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount_needed: Option<Amount>,
+    /// What the top-up at the expected breach moves: from min back to target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_top_up: Option<Amount>,
+}
+
+/// A top-up at the expected breach finds the balance just below min and restores target.
+pub fn expected_top_up(managed: &ManagedBalance) -> u64 {
+    managed.target.saturating_sub(managed.min)
 }
 
 /// A managed balance as an operator sees it.
@@ -268,21 +276,30 @@ pub fn method_name(method: smart_treasury_keeper::forecast::Method) -> &'static 
     }
 }
 
-fn forecast_summary(snapshot: &Snapshot, decimals: u8, bucket_seconds: i64, now: i64) -> Option<ForecastSummary> {
-    let facts = snapshot.forecast.as_ref()?;
+/// The forecast as the list shows it; `top_up` is what a top-up at the expected breach
+/// would move.
+fn forecast_summary(
+    facts: &ForecastFacts,
+    top_up: u64,
+    decimals: u8,
+    bucket_seconds: i64,
+    now: i64,
+) -> ForecastSummary {
     let outlook = facts.outlook.as_ref();
+    let expected_buckets = outlook.and_then(|o| o.expected_buckets);
     // The keeper's outlook counts buckets from its last cycle: now, near enough.
     let at =
         |buckets: Option<f64>| buckets.map(|buckets| rfc3339(now + (buckets * bucket_seconds as f64).round() as i64));
-    Some(ForecastSummary {
+    ForecastSummary {
         method: method_name(facts.method).to_string(),
         history_buckets: facts.history_buckets as u64,
         made_at: rfc3339(facts.made_at),
         breach_probability: outlook.map(|o| o.breach_probability),
-        expected_breach_at: at(outlook.and_then(|o| o.expected_buckets)),
+        expected_breach_at: at(expected_buckets),
         pessimistic_breach_at: at(outlook.and_then(|o| o.pessimistic_buckets)),
         amount_needed: outlook.map(|o| Amount::new(o.amount_needed, decimals)),
-    })
+        expected_top_up: expected_buckets.map(|_| Amount::new(top_up, decimals)),
+    }
 }
 
 /// The view of one snapshot (with its last movement, when known).
@@ -343,7 +360,10 @@ pub fn view(snapshot: &Snapshot, last_movement: Option<LastMovement>, bucket_sec
             })
             .collect(),
         last_movement,
-        forecast: forecast_summary(snapshot, decimals, bucket_seconds, snapshot.taken_at),
+        forecast: snapshot
+            .forecast
+            .as_ref()
+            .map(|facts| forecast_summary(facts, expected_top_up(m), decimals, bucket_seconds, snapshot.taken_at)),
     }
 }
 
@@ -982,4 +1002,34 @@ pub async fn close(
         signers: vec![(authority, "authority")],
     };
     apply(&state, &address, planned, &query).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smart_treasury_keeper::forecast::{BreachOutlook, Method};
+
+    fn facts(expected_buckets: Option<f64>) -> ForecastFacts {
+        let outlook = BreachOutlook {
+            expected_buckets,
+            pessimistic_buckets: Some(1.0),
+            amount_needed: 90_926_986_723,
+            breach_probability: 0.9,
+        };
+        ForecastFacts { method: Method::Daily, history_buckets: 48, made_at: 0, outlook: Some(outlook) }
+    }
+
+    #[test]
+    fn a_predicted_top_up_is_what_it_moves_not_the_horizons_need() {
+        let summary = forecast_summary(&facts(Some(2.0)), 3_000_000_000, 6, 3_600, 0);
+        assert_eq!(summary.expected_top_up.map(|a| a.tokens), Some("3000".to_string()));
+        assert_eq!(summary.amount_needed.map(|a| a.tokens), Some("90926.986723".to_string()));
+        assert_eq!(summary.expected_breach_at.as_deref(), Some(rfc3339(7_200).as_str()));
+    }
+
+    #[test]
+    fn no_expected_breach_no_predicted_top_up() {
+        let summary = forecast_summary(&facts(None), 3_000_000_000, 6, 3_600, 0);
+        assert!(summary.expected_top_up.is_none() && summary.expected_breach_at.is_none());
+    }
 }

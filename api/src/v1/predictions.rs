@@ -164,8 +164,7 @@ pub async fn get(State(state): State<Arc<AppState>>, ApiPath(path): ApiPath<IdPa
             expected_at: at(outlook.expected_buckets),
             pessimistic_at: at(outlook.pessimistic_buckets),
             probability: outlook.breach_probability,
-            // At the expected breach the balance has just passed min: a top-up restores target.
-            amount: outlook.expected_buckets.map(|_| amount(managed.target.saturating_sub(managed.min))),
+            amount: outlook.expected_buckets.map(|_| amount(managed_balance::expected_top_up(managed))),
             amount_needed: amount(outlook.amount_needed),
         },
         path,
