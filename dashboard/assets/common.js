@@ -413,17 +413,25 @@ export function showTreasuryState(treasury) {
   badge.className = `badge ${paused ? "bad" : "ok"}`;
 }
 
-/** Replaces a table body's rows; `empty` when there are none. */
+/** What each table body was last filled with. */
+const filledWith = new WeakMap();
+
+/**
+ * Replaces a table body's rows; `empty` when there are none. Rows that did not change
+ * are left alone: a live refresh replacing a button between the press and the release
+ * of a click would swallow that click (and lose keyboard focus).
+ */
 export function fillTable(table, rows, empty) {
   const body = $("tbody", table);
   const columns = $$("thead th", table).map((th) => th.textContent.trim());
-  if (!rows.length) {
-    body.innerHTML = `<tr><td colspan="${columns.length}" class="empty">${escapeHtml(empty)}</td></tr>`;
-    return;
-  }
-  body.innerHTML = rows
-    .map((cells) => `<tr>${cells.map((cell, i) => `<td data-label="${escapeHtml(columns[i] ?? "")}"${cell?.cls ? ` class="${cell.cls}"` : ""}>${cell?.html ?? cell ?? ""}</td>`).join("")}</tr>`)
-    .join("");
+  const html = rows.length
+    ? rows
+        .map((cells) => `<tr>${cells.map((cell, i) => `<td data-label="${escapeHtml(columns[i] ?? "")}"${cell?.cls ? ` class="${cell.cls}"` : ""}>${cell?.html ?? cell ?? ""}</td>`).join("")}</tr>`)
+        .join("")
+    : `<tr><td colspan="${columns.length}" class="empty">${escapeHtml(empty)}</td></tr>`;
+  if (filledWith.get(body) === html) return;
+  filledWith.set(body, html);
+  body.innerHTML = html;
 }
 
 let plotlyLoading = null;

@@ -34,8 +34,12 @@ function renderDestinations() {
   ]);
   fillTable($("#destinations-table"), rows, "No destination yet: add one below.");
   const filter = $("#filter-destination");
+  const options = `<option value="">all</option>` + destinations.map((d) => `<option value="${escapeHtml(d.id)}">${escapeHtml(d.url)}</option>`).join("");
+  // Rebuilt only when the destinations changed, so an open list stays open.
+  if (filter.dataset.options === options) return;
+  filter.dataset.options = options;
   const chosen = filter.value;
-  filter.innerHTML = `<option value="">all</option>` + destinations.map((d) => `<option value="${escapeHtml(d.id)}">${escapeHtml(d.url)}</option>`).join("");
+  filter.innerHTML = options;
   filter.value = chosen;
 }
 
