@@ -48,6 +48,7 @@ pub struct ApiFileConfig {
     pub body_limit_bytes: Option<usize>,
     pub request_timeout_s: Option<u64>,
     pub webhooks: Option<WebhookFileConfig>,
+    pub stress_test_apply: Option<bool>,
 }
 
 /// The keeper file's shape as far as the API cares: its `[api]` table.
@@ -101,6 +102,9 @@ pub struct ApiConfig {
     pub body_limit: usize,
     pub request_timeout: Duration,
     pub webhooks: WebhookConfig,
+    /// A stress test's outflow may be withdrawn for real (a local cluster only; the
+    /// authority key withdraws it).
+    pub stress_test_apply: bool,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -115,6 +119,7 @@ impl Default for ApiConfig {
             body_limit: 64 * 1024,
             request_timeout: Duration::from_secs(60),
             webhooks: WebhookConfig::default(),
+            stress_test_apply: false,
         }
     }
 }
@@ -148,6 +153,13 @@ pub fn resolve(file: ApiFileConfig, overrides: ApiFileConfig) -> Result<ApiConfi
     };
     if change_mode == ChangeMode::Sign && authority_keypair.is_none() {
         bail!("`api.change_mode` is `sign` but no `api.authority_keypair` is set: set the authority's keypair file, or use `export`");
+    }
+    let stress_test_apply = overrides.stress_test_apply.or(file.stress_test_apply).unwrap_or(false);
+    if stress_test_apply && authority_keypair.is_none() {
+        bail!(
+            "`api.stress_test_apply` is on but no `api.authority_keypair` is set: the authority withdraws a stress \
+             test's outflow, so set its keypair file, or turn `api.stress_test_apply` off"
+        );
     }
     let mut tokens = Vec::new();
     for (index, entry) in overrides.tokens.or(file.tokens).unwrap_or_default().iter().enumerate() {
@@ -205,6 +217,7 @@ pub fn resolve(file: ApiFileConfig, overrides: ApiFileConfig) -> Result<ApiConfi
             poll: Duration::from_millis(poll_ms),
             secret_overlap: Duration::from_secs(hooks.secret_overlap_s.unwrap_or(24 * 3_600)),
         },
+        stress_test_apply,
     })
 }
 
@@ -252,6 +265,7 @@ mod tests {
                 "api.tokens[0].sha256",
             ),
             (ApiFileConfig { body_limit_bytes: Some(10), ..Default::default() }, "api.body_limit_bytes"),
+            (ApiFileConfig { stress_test_apply: Some(true), ..Default::default() }, "api.authority_keypair"),
             (
                 ApiFileConfig {
                     webhooks: Some(WebhookFileConfig { retry_schedule_s: Some(vec![]), ..Default::default() }),

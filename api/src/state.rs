@@ -23,6 +23,7 @@ impl AppState {
         let db = Store::open(&keeper.config.store)?;
         crate::webhook::store::migrate(&db)?;
         crate::core::idempotency::migrate(&db)?;
+        crate::core::operator_moves::migrate(&db)?;
         let authority = match &config.authority_keypair {
             Some(path) => {
                 Some(smart_treasury_client::keypair::load_keypair(path, "api.authority_keypair").with_context(

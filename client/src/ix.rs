@@ -129,6 +129,17 @@ pub struct VaultAccounts {
     pub token_program: Pubkey,
 }
 
+/// Creates `owner`'s associated token account for `mint` unless it exists, paid by
+/// `payer`: somewhere for a withdrawal to land.
+pub fn create_associated_account(payer: Pubkey, owner: Pubkey, mint: Pubkey, token_program: Pubkey) -> Instruction {
+    anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent(
+        &payer,
+        &owner,
+        &mint,
+        &token_program,
+    )
+}
+
 pub fn deposit(depositor: Pubkey, from: Pubkey, v: VaultAccounts, amount: u64) -> Instruction {
     build(
         accs::Deposit {

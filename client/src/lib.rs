@@ -3,6 +3,7 @@
 //! health, and changes turned into transactions, signed locally or exported unsigned.
 
 pub mod amount;
+pub mod cluster;
 pub mod events;
 pub mod fees;
 pub mod health;

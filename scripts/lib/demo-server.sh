@@ -87,6 +87,10 @@ demo_server_start() {
 
     "$work/venv/bin/python" tests/browser/fund_keys.py "$RPC_URL" "$work/keys" server keeper >/dev/null
     cat >"$work/server.toml" <<'EOF'
+[api]
+# A local cluster: the monitoring terminal's stress test can be applied for real.
+stress_test_apply = true
+
 [api.webhooks]
 # The browser suite's webhook receiver listens on loopback.
 allow_private_destinations = true

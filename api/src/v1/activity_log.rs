@@ -5,7 +5,10 @@
 
 use crate::{
     amount::{Amount, SignedAmount},
-    core::describe,
+    core::{
+        describe,
+        operator_moves::{self, OperatorMove},
+    },
     error::ApiResult,
     extract::{ApiPath, ApiQuery},
     state::AppState,
@@ -22,7 +25,7 @@ use smart_treasury_keeper::{
     decisions::Decision,
     event_log::{EventQuery, StoredEvent},
 };
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -40,14 +43,16 @@ pub enum ActivityKind {
     KeeperDecision,
 }
 
-/// Who moved: the operator by hand, automation on a breach, or automation ahead of a
-/// forecast breach.
+/// Who moved: the operator by hand (a manual top-up, a withdrawal, a recommended move
+/// executed from the API), automation on a breach, automation ahead of a forecast
+/// breach, or a stress test's outflow applied for real on a local cluster.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ActionType {
     Manual,
     Automatic,
     Forecast,
+    StressTest,
 }
 
 /// The other side of a move: a source that gave to a top-up, the source a sweep returned
@@ -374,6 +379,22 @@ pub fn decision_entry(decision: &Decision, decimals: u8) -> ActivityEntry {
     entry
 }
 
+/// An entry of a transaction an operator sent through this server says so: the chain
+/// records the crank, not who asked for it.
+fn mark_operator_move(entry: &mut ActivityEntry, moves: &HashMap<String, OperatorMove>) {
+    let Some(kind) = entry.signature.as_ref().and_then(|signature| moves.get(signature)) else { return };
+    if entry.action_type.is_none() {
+        return;
+    }
+    match kind {
+        OperatorMove::Manual => entry.action_type = Some(ActionType::Manual),
+        OperatorMove::StressTest => {
+            entry.action_type = Some(ActionType::StressTest);
+            entry.description = format!("Stress test applied: {}", entry.description);
+        }
+    }
+}
+
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
@@ -413,7 +434,7 @@ pub async fn get(
     let destination = snapshot.managed().destination.to_string();
     // Newest first from both sources, enough of each to fill this page, merged.
     let wanted = u64::from(page) * u64::from(size);
-    let (events, decisions, total) = state
+    let (events, decisions, total, moves) = state
         .with_db(move |store| {
             let events_query = EventQuery {
                 managed_balance: Some(address.clone()),
@@ -427,7 +448,12 @@ pub async fn get(
             let events = store.events(&events_query)?;
             let decisions = store.decisions(&address, (from, to), true, wanted)?;
             let total = store.count_events(&events_query)? + store.decision_count(&address, (from, to))?;
-            Ok((events, decisions, total))
+            let signatures = events
+                .iter()
+                .map(|event| event.signature.as_str())
+                .chain(decisions.iter().filter_map(|decision| decision.signature.as_deref()));
+            let moves = operator_moves::of(store, signatures)?;
+            Ok((events, decisions, total, moves))
         })
         .await?;
     let mut entries: Vec<(i64, u64, ActivityEntry)> = events
@@ -439,6 +465,9 @@ pub async fn get(
                 .map(|decision| (decision.at, decision.slot.unwrap_or(0), decision_entry(decision, decimals))),
         )
         .collect();
+    for (_, _, entry) in &mut entries {
+        mark_operator_move(entry, &moves);
+    }
     entries.sort_by_key(|(at, slot, _)| std::cmp::Reverse((*at, *slot)));
     let start = (u64::from(page - 1) * u64::from(size)) as usize;
     let items = entries.into_iter().skip(start).take(size as usize).map(|(_, _, entry)| entry).collect();

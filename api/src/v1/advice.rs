@@ -5,9 +5,11 @@
 
 use crate::{
     amount::{Amount, AmountInput},
+    config::ChangeMode,
     core::{
         balances,
         changes::{self, ChangeResult, ChangeStatus, Planned},
+        operator_moves::{self, OperatorMove},
     },
     error::{ApiResult, Problem},
     extract::{ApiJson, ApiPath, ApiQuery},
@@ -18,9 +20,11 @@ use crate::{
     },
 };
 use anchor_lang::prelude::Pubkey;
+use anchor_spl::associated_token::get_associated_token_address_with_program_id;
 use axum::{extract::State, Json};
 use serde::{Deserialize, Serialize};
-use smart_treasury_client::{health::Health, pda};
+use smart_treasury::state::{AccountKind, ManagedBalance};
+use smart_treasury_client::{cluster, health::Health, ix, ix::VaultAccounts, pda, read};
 use smart_treasury_keeper::{
     advice::{self, Advice},
     crank::crank_for,
@@ -146,7 +150,7 @@ fn advice_view(advice: &Advice, decimals: u8) -> AdviceView {
     }
 }
 
-fn health_view(managed: &smart_treasury::state::ManagedBalance, balance: u64) -> HealthView {
+fn health_view(managed: &ManagedBalance, balance: u64) -> HealthView {
     let health = Health::of(managed, balance);
     HealthView { bps: health.bps, percent: health.percent(), level: health.level.into() }
 }
@@ -155,7 +159,7 @@ fn health_view(managed: &smart_treasury::state::ManagedBalance, balance: u64) ->
 /// move, and what would hold this server's keeper key from cranking it.
 struct Planning {
     address: Pubkey,
-    managed: smart_treasury::state::ManagedBalance,
+    managed: ManagedBalance,
     planned: PlannedMove,
     forecast: Option<FlowForecast>,
     now: i64,
@@ -264,6 +268,11 @@ pub async fn get(
 pub struct StressTestInput {
     /// Paid out of the balance now (token units as a string, or base units).
     pub outflow: AmountInput,
+    /// Withdraw the outflow for real (the authority key, to its own token account), so
+    /// the keeper meets it. Only where `applicable` says so: a pool-vault destination
+    /// on a local cluster whose server allows it (`api.stress_test_apply`).
+    #[serde(default)]
+    pub apply: bool,
 }
 
 /// When the balance falls below min after the outflow, by the keeper's forecast.
@@ -295,18 +304,27 @@ pub struct StressTestResult {
     pub breach: Option<BreachView>,
     pub advice_before: AdviceView,
     pub advice_after: AdviceView,
+    /// Whether this outflow can be applied for real here (`apply`).
+    pub applicable: bool,
+    /// Why it cannot, when it cannot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<String>,
+    /// When applied: the withdrawal that took the outflow out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applied: Option<ChangeResult>,
 }
 
 /// Runs the keeper's planner and the program's policy on the balance after a
-/// hypothetical outflow. Nothing is sent.
+/// hypothetical outflow. Nothing is sent, unless `apply` asks for the outflow to be
+/// withdrawn for real (a local cluster only).
 #[utoipa::path(
     post, path = "/api/v1/managed-balance/{id}/stress-test", tag = "advice", params(IdPath),
     request_body = StressTestInput,
     responses(
-        (status = 200, description = "Health, breach outlook and the keeper's move after the outflow", body = StressTestResult),
+        (status = 200, description = "Health, breach outlook and the keeper's move after the outflow; with `apply`, the withdrawal that took it out", body = StressTestResult),
         (status = 404, description = "No managed balance has this id", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The balance's token account has not been read yet", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The outflow is not an amount", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The balance's token account has not been read yet, or `apply` where it is not applicable (`notApplicable` says why)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The outflow is not an amount, or more than the balance when applied", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn stress_test(
@@ -320,6 +338,9 @@ pub async fn stress_test(
     if outflow == 0 {
         return Err(Problem::invalid("outflow", "must be above 0"));
     }
+    let not_applicable = apply_refusal(&state, &planning.managed).await?;
+    let applied =
+        if body.apply { Some(apply_outflow(&state, &planning, outflow, &not_applicable).await?) } else { None };
     let now = planning.now;
     let config = &state.keeper.config.planner;
     let view = &planning.planned.view;
@@ -341,7 +362,84 @@ pub async fn stress_test(
         }),
         advice_before: advice_view(&result.advice_before, decimals),
         advice_after: advice_view(&result.advice_after, decimals),
+        applicable: not_applicable.is_none(),
+        not_applicable,
+        applied,
     }))
+}
+
+/// Why a stress test's outflow cannot be withdrawn for real from this balance here.
+async fn apply_refusal(state: &Arc<AppState>, managed: &ManagedBalance) -> ApiResult<Option<String>> {
+    if !state.config.stress_test_apply {
+        return Ok(Some(
+            "This server runs stress tests in figures only: applying an outflow for real is for a local cluster \
+             (`api.stress_test_apply = true` in the server's config, as the demo sets)."
+                .into(),
+        ));
+    }
+    if managed.destination_kind != AccountKind::PoolVault {
+        return Ok(Some(
+            "The destination is a venue account, which the treasury cannot withdraw from: only a pool vault's \
+             outflow can be applied."
+                .into(),
+        ));
+    }
+    let rpc = &state.keeper.rpc;
+    let genesis = rpc.get_genesis_hash().await.map_err(|error| Problem::from(read::rpc_error(rpc, error)))?;
+    Ok(cluster::public_cluster(&genesis.to_string()).map(|name| {
+        format!("This server's RPC serves {name}: a stress test is applied for real only on a local cluster.")
+    }))
+}
+
+/// Withdraws `outflow` from the destination with the authority key, into the
+/// authority's own token account, and remembers it as a stress test.
+async fn apply_outflow(
+    state: &Arc<AppState>,
+    planning: &Planning,
+    outflow: u64,
+    not_applicable: &Option<String>,
+) -> ApiResult<ChangeResult> {
+    if let Some(reason) = not_applicable {
+        return Err(Problem::conflict(reason.clone()));
+    }
+    let managed = &planning.managed;
+    let balance = planning.planned.view.balance;
+    let tokens = |units: u64| crate::core::describe::tokens(units, managed.decimals);
+    if outflow > balance {
+        return Err(Problem::invalid(
+            "outflow",
+            format!(
+                "{} is more than the balance {}: an applied outflow cannot exceed it",
+                tokens(outflow),
+                tokens(balance)
+            ),
+        ));
+    }
+    let authority = managed_balance::authority(state).await?;
+    let (mint, token_program) = (managed.mint, managed.token_program);
+    let vault = VaultAccounts {
+        treasury: managed.treasury,
+        pool: managed.destination_pool,
+        vault: managed.destination,
+        mint,
+        token_program,
+    };
+    let recipient = get_associated_token_address_with_program_id(&authority, &mint, &token_program);
+    let planned = Planned {
+        summary: format!("Stress test: withdraw {} from {}", tokens(outflow), managed_balance::label(managed)),
+        effects: vec![format!(
+            "{} leaves the destination for the authority's token account {recipient}",
+            tokens(outflow)
+        )],
+        instructions: vec![
+            ix::create_associated_account(authority, authority, mint, token_program),
+            ix::withdraw(authority, recipient, vault, outflow),
+        ],
+        signers: vec![(authority, "authority")],
+    };
+    let result = changes::submit(state, planned, ChangeMode::Sign).await?;
+    remember(state, &result, OperatorMove::StressTest, planning.now).await?;
+    Ok(result)
 }
 
 /// Carries out the keeper's recommended move: sent by this process's keeper (beside
@@ -365,7 +463,7 @@ pub async fn execute(
     let planning = planning(&state, path.id).await?;
     let (advice, hold) = advice_of(&planning, &state);
     let mode = changes::mode_of(&state, query.change_mode);
-    let export = mode == crate::config::ChangeMode::Export;
+    let export = mode == ChangeMode::Export;
     if matches!(planning.planned.hold, Some(Hold::Paused)) || (!export && hold.is_some()) {
         return Err(Problem::conflict(format!("{} {}", advice.headline, hold.unwrap_or_default())));
     }
@@ -380,7 +478,7 @@ pub async fn execute(
     let Some(crank) = crank_for(signer, planning.address, &planning.managed, &advice.action) else {
         return Err(Problem::conflict(format!("nothing to execute: {}. {}", advice.headline, advice.reason)));
     };
-    let summary = format!("{} for {}", advice.headline, managed_balance_label(&planning.managed));
+    let summary = format!("{} for {}", advice.headline, managed_balance::label(&planning.managed));
     if !by_keeper {
         // Exported for the authority, or signed and sent by this server's authority key.
         let planned = Planned {
@@ -389,7 +487,9 @@ pub async fn execute(
             instructions: vec![crank.instruction],
             signers: vec![(signer, "authority")],
         };
-        return changes::submit(&state, planned, mode).await;
+        let result = changes::submit(&state, planned, mode).await?;
+        remember(&state, &result, OperatorMove::Manual, planning.now).await?;
+        return Ok(result);
     }
     let shared = state.keeper.clone();
     if !smart_treasury_keeper::dispatch::claim(&shared, &crank, planning.now).map_err(Problem::internal)? {
@@ -401,6 +501,7 @@ pub async fn execute(
     let outcome = smart_treasury_keeper::dispatch::finish(&shared, crank).await;
     match outcome {
         Some(Outcome::Landed { signature, .. }) => {
+            record_move(&state, &signature, OperatorMove::Manual, planning.now).await?;
             let slot = shared
                 .rpc
                 .get_signature_statuses(&[signature.parse().map_err(Problem::internal)?])
@@ -431,6 +532,15 @@ pub async fn execute(
     }
 }
 
-fn managed_balance_label(managed: &smart_treasury::state::ManagedBalance) -> String {
-    format!("managed balance {} \"{}\"", managed.id, smart_treasury::state::decode_name(&managed.name))
+/// Remembers an applied change as an operator's move, for the activity log.
+async fn remember(state: &Arc<AppState>, result: &ChangeResult, kind: OperatorMove, at: i64) -> ApiResult<()> {
+    match &result.signature {
+        Some(signature) if result.status == ChangeStatus::Applied => record_move(state, signature, kind, at).await,
+        _ => Ok(()),
+    }
+}
+
+async fn record_move(state: &Arc<AppState>, signature: &str, kind: OperatorMove, at: i64) -> ApiResult<()> {
+    let signature = signature.to_string();
+    state.with_db(move |store| operator_moves::record(store, &signature, kind, at)).await
 }

@@ -517,7 +517,7 @@ pub async fn authority(state: &Arc<AppState>) -> ApiResult<Pubkey> {
     Ok(read::treasury(&state.keeper.rpc, &state.keeper.treasury).await?.authority)
 }
 
-fn label(managed: &ManagedBalance) -> String {
+pub fn label(managed: &ManagedBalance) -> String {
     format!("managed balance {} \"{}\"", managed.id, smart_treasury::state::decode_name(&managed.name))
 }
 

@@ -171,11 +171,12 @@ async fn start_keeper(
 }
 
 /// The demo's API: loopback, changes signed with the demo authority's key, webhooks
-/// to a receiver on this machine allowed.
+/// to a receiver on this machine allowed, stress tests applicable for real.
 fn demo_api(demo: &setup::Demo, port: u16) -> anyhow::Result<smart_treasury_api::ApiConfig> {
     let settings = smart_treasury_api::ApiFileConfig {
         listen: Some(format!("127.0.0.1:{port}")),
         authority_keypair: Some(demo.authority_file.clone()),
+        stress_test_apply: Some(true),
         webhooks: Some(smart_treasury_api::config::WebhookFileConfig {
             allow_private_destinations: Some(true),
             ..Default::default()

@@ -1,10 +1,12 @@
 //! The advisor over HTTP: the keeper planner's next move in words, the stress test on
-//! the same planner and policy (nothing moves), "execute recommended move" landing a
-//! crank or exported unsigned, the keeper's status, and bad input refused naming its
-//! field. The server does not crank on its own, so only this test acts.
+//! the same planner and policy (nothing moves, unless applied for real on this local
+//! cluster), "execute recommended move" landing a crank (logged as manual) or exported
+//! unsigned, the keeper's status, and bad input refused naming its field. The server
+//! does not crank on its own, so only this test acts.
 
 use super::*;
 use anchor_lang::{prelude::Pubkey, Discriminator};
+use anchor_spl::associated_token::get_associated_token_address_with_program_id;
 use solana_signer::Signer;
 use std::str::FromStr;
 
@@ -19,7 +21,8 @@ fn base_units(amount: &Value) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_advisor_end_to_end() {
     let env = demo_env().await;
-    let server = Server::start(&env, "advisor", false, api_settings(&env)).await;
+    let settings = ApiFileConfig { stress_test_apply: Some(true), ..api_settings(&env) };
+    let server = Server::start(&env, "advisor", false, settings).await;
 
     the_dashboard_is_served(&server).await;
     keeper_status(&server).await;
@@ -27,6 +30,7 @@ async fn the_advisor_end_to_end() {
     stress_test_moves_nothing(&env, &server).await;
     bad_input_is_named(&env, &server).await;
     below_min_the_move_is_executed(&env, &server).await;
+    a_stress_test_applied_for_real(&env, &server).await;
     server.stop().await;
     cranking_keeper_status(&env).await;
 }
@@ -70,6 +74,14 @@ async fn cranking_keeper_status(env: &Env) {
     assert_eq!(status["cranking"], true, "{status:#}");
     assert!(status["keeper"].as_str().is_some_and(|key| Pubkey::from_str(key).is_ok()), "{status:#}");
     assert_eq!(status["feePayerLow"], false);
+    // This server's settings leave stress tests in figures: applying one is refused.
+    let before = env.hot_balance().await;
+    let stress = server.ok(Method::POST, STRESS, Some(json!({"outflow": "1"})), StatusCode::OK).await;
+    assert_eq!(stress["applicable"], false, "{stress:#}");
+    assert!(stress["notApplicable"].as_str().is_some_and(|why| why.contains("api.stress_test_apply")), "{stress:#}");
+    let refused = server.call(Method::POST, STRESS, Some(json!({"outflow": "1", "apply": true}))).await;
+    assert_problem(&refused, 409, None);
+    assert_eq!(env.hot_balance().await, before, "a refused stress test moves nothing");
     server.stop().await;
 }
 
@@ -99,6 +111,21 @@ async fn stress_test_moves_nothing(env: &Env, server: &Server) {
     // An outflow larger than the balance empties it.
     let run = server.ok(Method::POST, STRESS, Some(json!({"outflow": 1_000_000 * UNIT})), StatusCode::OK).await;
     assert_eq!((base_units(&run["balanceAfter"]), run["healthAfter"]["bps"].as_u64()), (0, Some(0)));
+    // The hot wallet is a pool vault on a local cluster: the test could be applied.
+    assert_eq!((stress["applicable"].as_bool(), stress.get("notApplicable")), (Some(true), None), "{stress:#}");
+    assert!(stress.get("applied").is_none());
+    // A venue is a third party's account: no stress test is applied to it.
+    let venue = server.ok(Method::GET, "/api/v1/managed-balance/2", None, StatusCode::OK).await;
+    assert_eq!(venue["destinationType"], "VENUE");
+    let venue_stress = "/api/v1/managed-balance/2/stress-test";
+    let figures = server.ok(Method::POST, venue_stress, Some(json!({"outflow": "1"})), StatusCode::OK).await;
+    assert_eq!(figures["applicable"], false);
+    assert!(figures["notApplicable"].as_str().is_some_and(|why| why.contains("venue")), "{figures:#}");
+    let venue_before = base_units(&venue["balance"]);
+    let refused = server.call(Method::POST, venue_stress, Some(json!({"outflow": "1", "apply": true}))).await;
+    assert_problem(&refused, 409, None);
+    let venue_after = server.ok(Method::GET, "/api/v1/managed-balance/2", None, StatusCode::OK).await;
+    assert_eq!(base_units(&venue_after["balance"]), venue_before);
     assert_eq!(env.hot_balance().await, before, "a stress test moves nothing");
 }
 
@@ -109,7 +136,9 @@ async fn bad_input_is_named(env: &Env, server: &Server) {
         (json!({"outflow": "1.0000001"}), "outflow"),
         (json!({"outflow": "0"}), "outflow"),
         (json!({"outflow": "-3"}), "outflow"),
-        (json!({"outflow": "5", "apply": true}), "apply"),
+        (json!({"outflow": "5", "apply": "yes"}), "apply"),
+        (json!({"outflow": "5", "dryRun": true}), "dryRun"),
+        (json!({"outflow": "1000000", "apply": true}), "outflow"),
         (json!({}), "outflow"),
     ] {
         let answer = server.call(Method::POST, STRESS, Some(body.clone())).await;
@@ -158,9 +187,45 @@ async fn below_min_the_move_is_executed(env: &Env, server: &Server) {
     let after = server.ok(Method::GET, ADVICE, None, StatusCode::OK).await;
     assert_eq!(after["move"], "WAIT", "{after:#}");
     assert_problem(&server.call(Method::POST, &format!("{EXECUTE}?changeMode=sign"), None).await, 409, None);
-    server
+    // Executed by hand: the log says manual, for the top-up and the server's decision alike.
+    let log = server
         .eventually("/api/v1/managed-balance/1/activity-log", "the crank in the log", |log| {
             log["items"].as_array().into_iter().flatten().any(|entry| entry["signature"] == signature.as_str())
         })
         .await;
+    let of_crank: Vec<&Value> =
+        log["items"].as_array().unwrap().iter().filter(|entry| entry["signature"] == signature.as_str()).collect();
+    assert!(of_crank.iter().any(|entry| entry["kind"] == "TOP_UP"), "{log:#}");
+    for entry in of_crank {
+        assert_eq!(entry["actionType"], "MANUAL", "{entry:#}");
+    }
+}
+
+/// On this local cluster the outflow is withdrawn for real: the authority takes it into
+/// its own token account, the operation log calls it a stress test, and the keeper's
+/// planner now advises the top-up the figures predicted.
+async fn a_stress_test_applied_for_real(env: &Env, server: &Server) {
+    let before = env.hot_balance().await;
+    let authority = env.demo.authority.pubkey();
+    let sink =
+        get_associated_token_address_with_program_id(&authority, &env.demo.mint, &env.demo.hot_wallet().token_program);
+    let sink_before =
+        smart_treasury_client::read::token_account(&env.rpc, &sink).await.map_or(0, |account| account.amount);
+    let body = json!({"outflow": "4000", "apply": true});
+    let stress = server.ok(Method::POST, STRESS, Some(body), StatusCode::OK).await;
+    assert_eq!(stress["applied"]["status"], "APPLIED", "{stress:#}");
+    let signature = stress["applied"]["signature"].as_str().expect("the withdrawal's signature").to_string();
+    assert_eq!(env.hot_balance().await, before - 4_000 * UNIT);
+    let sink_after = smart_treasury_client::read::token_account(&env.rpc, &sink).await.expect("the sink").amount;
+    assert_eq!(sink_after - sink_before, 4_000 * UNIT);
+    assert_eq!(base_units(&stress["balanceAfter"]), before - 4_000 * UNIT);
+    let log = server
+        .eventually("/api/v1/managed-balance/1/activity-log", "the withdrawal in the log", |log| {
+            log["items"].as_array().into_iter().flatten().any(|entry| entry["signature"] == signature.as_str())
+        })
+        .await;
+    let entry = log["items"].as_array().unwrap().iter().find(|entry| entry["signature"] == signature.as_str()).unwrap();
+    assert_eq!((entry["kind"].as_str(), entry["actionType"].as_str()), (Some("WITHDRAWAL"), Some("STRESS_TEST")));
+    assert!(entry["description"].as_str().is_some_and(|text| text.starts_with("Stress test applied")), "{entry:#}");
+    assert_eq!(entry["amount"]["baseUnits"], format!("-{}", 4_000 * UNIT));
 }
