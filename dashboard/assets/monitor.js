@@ -1,9 +1,10 @@
 // The monitoring terminal: health and ratio gauges, the keeper's advice with "execute
-// recommended move", the stress test, and the operation log.
+// recommended move", the stress test (applied for real where the server allows), and
+// the operation log.
 
 import {
   $, amountHtml, amountText, api, clearErrors, escapeHtml, fillTable, formBody, get, live, pageBalanceId, percent,
-  plotly, relative, showError, showTreasuryState, submitChange,
+  plotly, relative, showChangeResult, showError, showTreasuryState, submitChange,
 } from "./common.js";
 import { balanceModel, chartNumber, describeMode, namesOf, treasury as readTreasury } from "./model.js";
 import { operationRows } from "./activity.js";
@@ -101,7 +102,16 @@ function renderStress(result) {
     ["The keeper would", `<strong>${escapeHtml(result.adviceAfter.headline)}</strong><br>${escapeHtml(result.adviceAfter.reason)}`],
   ];
   $("#stress-facts").innerHTML = pairs.map(([term, value]) => `<dt>${escapeHtml(term)}</dt><dd>${value}</dd>`).join("");
+  renderApply(result);
   $("#stress-result").hidden = false;
+}
+
+/** Whether this outflow can be withdrawn for real here, and what that does. */
+function renderApply(result) {
+  $("#stress-apply-button").disabled = !result.applicable;
+  $("#stress-apply-note").textContent = result.applicable
+    ? `Apply for real: the authority withdraws ${amountText(result.outflow)} from this balance into its own token account, and the keeper meets the outflow as it would a real one.`
+    : result.notApplicable ?? "";
 }
 
 async function refresh() {
@@ -134,6 +144,27 @@ $("#stress-form").addEventListener("submit", async (event) => {
     if (current) drawHealth(current);
   } catch (error) {
     showError(form, error);
+  }
+});
+
+$("#stress-apply-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  if (!stressed?.applicable) return;
+  clearErrors(form);
+  const button = $("#stress-apply-button");
+  button.disabled = true;
+  try {
+    const result = await api("POST", `${path}/stress-test`, { outflow: stressed.outflow.tokens, apply: true });
+    showChangeResult(result.applied);
+    $("#stress-apply-note").textContent = `Applied: ${amountText(result.outflow)} withdrawn. The operation log shows it as a stress test, then what the keeper does.`;
+    // The gauges follow the real balance again; one click is one withdrawal.
+    stressed = null;
+    fingerprint = "";
+    if (current) drawHealth(current);
+  } catch (error) {
+    showError(form, error);
+    button.disabled = false;
   }
 });
 

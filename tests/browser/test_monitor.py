@@ -1,6 +1,6 @@
 """The monitoring terminal: gauges, the advisor, the stress test (the keeper's own
-planner and policy on a hypothetical outflow) and "execute recommended move", which
-lands a crank on chain."""
+planner and policy on a hypothetical outflow, applied for real on this local cluster)
+and "execute recommended move", which lands a crank on chain logged as manual."""
 
 import re
 import time
@@ -105,4 +105,62 @@ def test_execute_recommended_move_lands_a_crank(page, base_url, rpc, treasury, k
     assert newest["err"] is None and newest["slot"] >= slot_before
     assert "top_up" in [name for name, _, _ in rpc.program_instructions(newest["signature"])]
     wait_until(page, "() => !document.querySelector('#advice-move').textContent.startsWith('Top up')", timeout=10)
-    time.sleep(0.2)
+    # The operation log calls it manual: the operator moved, not the keeper.
+    assert operation_row(page, newest["signature"]).locator("td").nth(1).text_content() == "manual"
+
+
+def operation_row(page, signature: str):
+    """The operation log's row of the transaction `signature`, once the page shows it."""
+    row = page.locator("#oplog-table tbody tr", has=page.locator(f'[title="{signature}"]')).first
+    row.wait_for(timeout=30_000)
+    return row
+
+
+def test_a_stress_test_applied_for_real_is_logged_and_met(page, base_url, rpc, treasury, screenshots):
+    """On the local cluster the stress test's outflow can be withdrawn for real: the
+    withdrawal lands with exactly that amount, the operation log shows it as a stress
+    test, and the keeper (running) tops the balance up afterwards."""
+    managed = rpc.program_account(managed_balance_address(treasury, 1))
+    destination = managed["destination"]
+    open_page(page, base_url + "/balances/1/monitor")
+    balance = rpc.token_amount(destination)
+    # Down to three quarters of min: a breach for the keeper to meet, with room for the
+    # workload's payouts before the click.
+    outflow = (balance - managed["min"] * 3 // 4) // UNIT
+    assert outflow > 0, f"the hot wallet holds {balance}, too little to take below min"
+    field = page.get_by_label("Outflow", exact=True)
+    field.fill(str(outflow))
+    field.press("Enter")
+    apply = page.get_by_role("button", name="Apply for real")
+    wait_until(page, "() => !document.querySelector('#stress-apply-button').disabled")
+    assert "withdraws" in page.locator("#stress-apply-note").text_content()
+    apply.click()
+    wait_until(
+        page,
+        "() => /transaction/.test(document.querySelector('#notice').textContent)"
+        " || !document.querySelector('#stress-apply-form .form-error').hidden",
+        timeout=30,
+    )
+    refused = page.locator("#stress-apply-form .form-error")
+    assert refused.is_hidden(), f"the stress test was refused: {refused.text_content()}"
+    assert apply.is_disabled(), "one click is one withdrawal"
+    row = page.locator("#oplog-table tbody tr", has_text="stress test").first
+    row.wait_for(timeout=30_000)
+    signature = row.locator("td").nth(7).locator("[title]").get_attribute("title")
+    withdrawals = [args for name, args, _ in rpc.program_instructions(signature) if name == "withdraw"]
+    assert [args["amount"] for args in withdrawals] == [outflow * UNIT]
+    assert rpc.token_balance_after(signature, destination) < managed["min"]
+    # The keeper meets the outflow as it would a real one: a newer automatic top-up.
+    met = page.locator("#oplog-table tbody tr", has_text="automatic").first
+    wait_until(
+        page,
+        """signature => {
+            const rows = [...document.querySelectorAll('#oplog-table tbody tr')];
+            const applied = rows.findIndex((row) => row.querySelector(`[title="${signature}"]`));
+            return rows.slice(0, Math.max(applied, 0)).some((row) => row.cells[1]?.textContent === 'automatic');
+        }""",
+        signature,
+        timeout=90,
+    )
+    assert met.count() > 0
+    page.screenshot(path=str(screenshots / "monitor-stress-applied.png"), full_page=True)
