@@ -65,7 +65,7 @@ export function operationRows(entries, names, balance) {
   return entries.filter((entry) => isMovement(entry) && entry.actionType).map((entry) => [
     escapeHtml(dateTime(entry.at)),
     `<span class="badge">${escapeHtml(actionTypeLabel(entry))}</span>`,
-    escapeHtml(entry.description ?? kindLabel(entry)),
+    { html: escapeHtml(entry.description ?? kindLabel(entry)), cls: "words" },
     { html: amountHtml(entry.amount), cls: "num" },
     { html: escapeHtml(fee(entry)), cls: "num" },
     { html: amountHtml(entry.balanceAfter), cls: "num" },
