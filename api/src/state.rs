@@ -18,12 +18,17 @@ pub struct AppState {
     pub hooks: Hooks,
 }
 
+/// The API's tables in the keeper's store, created or brought up to date.
+pub fn migrate(store: &Store) -> Result<()> {
+    crate::webhook::store::migrate(store)?;
+    crate::core::idempotency::migrate(store)?;
+    crate::core::operator_moves::migrate(store)
+}
+
 impl AppState {
     pub fn new(keeper: Arc<Shared>, config: ApiConfig) -> Result<Self> {
         let db = Store::open(&keeper.config.store)?;
-        crate::webhook::store::migrate(&db)?;
-        crate::core::idempotency::migrate(&db)?;
-        crate::core::operator_moves::migrate(&db)?;
+        migrate(&db)?;
         let authority = match &config.authority_keypair {
             Some(path) => {
                 Some(smart_treasury_client::keypair::load_keypair(path, "api.authority_keypair").with_context(

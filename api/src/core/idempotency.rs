@@ -5,7 +5,7 @@
 
 use crate::error::{ApiResult, Problem};
 use anyhow::Result;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use smart_treasury_keeper::store::Store;
 
@@ -89,6 +89,17 @@ pub fn release(store: &Store, key: &str) -> Result<()> {
     Ok(())
 }
 
+/// Deletes up to `limit` finished keys made before `cutoff` (unix seconds): a key is
+/// remembered for as long as the keeper keeps history. One still running stays.
+pub fn prune(conn: &Connection, cutoff: i64, limit: usize) -> Result<u64> {
+    let deleted = conn.execute(
+        "DELETE FROM api_idempotency WHERE rowid IN (
+             SELECT rowid FROM api_idempotency WHERE state = 'done' AND created_at < ?1 LIMIT ?2)",
+        params![cutoff, limit as i64],
+    )?;
+    Ok(deleted as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +122,21 @@ mod tests {
         release(&store, "req-2").unwrap();
         assert_eq!(claim(&store, "req-2", &other, 6).unwrap().unwrap(), Claim::Run);
         assert_ne!(fingerprint(&["ab", "c"]), fingerprint(&["a", "bc"]));
+    }
+
+    #[test]
+    fn old_finished_keys_are_pruned_and_running_ones_stay() {
+        let store = Store::in_memory().unwrap();
+        migrate(&store).unwrap();
+        let print = fingerprint(&["1"]);
+        for (key, at) in [("old-done", 10), ("old-running", 10), ("new-done", 100)] {
+            assert_eq!(claim(&store, key, &print, at).unwrap().unwrap(), Claim::Run);
+        }
+        finish(&store, "old-done", 200, "{}").unwrap();
+        finish(&store, "new-done", 200, "{}").unwrap();
+        assert_eq!(prune(store.connection(), 50, 100).unwrap(), 1);
+        assert_eq!(claim(&store, "old-done", &print, 101).unwrap().unwrap(), Claim::Run, "forgotten: runs again");
+        assert_eq!(claim(&store, "old-running", &print, 101).unwrap().unwrap_err().status, 409);
+        assert!(matches!(claim(&store, "new-done", &print, 101).unwrap().unwrap(), Claim::Answered { .. }));
     }
 }

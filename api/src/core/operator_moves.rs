@@ -3,7 +3,7 @@
 //! the server remembers its transaction, and the activity log tells who moved.
 
 use anyhow::Result;
-use rusqlite::params;
+use rusqlite::{params, Connection};
 use smart_treasury_keeper::store::Store;
 use std::collections::HashMap;
 
@@ -43,7 +43,8 @@ impl OperatorMove {
     }
 }
 
-/// Remembers that the transaction `signature` was an operator's `kind` of move.
+/// Remembers that the transaction `signature` was an operator's `kind` of move, made at
+/// `at` (unix seconds, the host's clock).
 pub fn record(store: &Store, signature: &str, kind: OperatorMove, at: i64) -> Result<()> {
     store.connection().execute(
         "INSERT OR REPLACE INTO api_operator_move VALUES (?1, ?2, ?3)",
@@ -68,6 +69,16 @@ pub fn of<'a>(store: &Store, signatures: impl IntoIterator<Item = &'a str>) -> R
     Ok(found)
 }
 
+/// Deletes up to `limit` moves recorded before `cutoff` (unix seconds): by then the
+/// keeper has pruned their events too.
+pub fn prune(conn: &Connection, cutoff: i64, limit: usize) -> Result<u64> {
+    let deleted = conn.execute(
+        "DELETE FROM api_operator_move WHERE rowid IN (SELECT rowid FROM api_operator_move WHERE at < ?1 LIMIT ?2)",
+        params![cutoff, limit as i64],
+    )?;
+    Ok(deleted as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +93,7 @@ mod tests {
         assert_eq!(found.len(), 2);
         assert_eq!(found["sig-a"], OperatorMove::Manual);
         assert_eq!(found["sig-b"], OperatorMove::StressTest);
+        assert_eq!(prune(store.connection(), 2, 100).unwrap(), 1);
+        assert_eq!(of(&store, ["sig-a", "sig-b"]).unwrap().keys().collect::<Vec<_>>(), ["sig-b"]);
     }
 }

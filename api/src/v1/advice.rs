@@ -438,7 +438,7 @@ async fn apply_outflow(
         signers: vec![(authority, "authority")],
     };
     let result = changes::submit(state, planned, ChangeMode::Sign).await?;
-    remember(state, &result, OperatorMove::StressTest, planning.now).await?;
+    remember(state, &result, OperatorMove::StressTest).await?;
     Ok(result)
 }
 
@@ -488,7 +488,7 @@ pub async fn execute(
             signers: vec![(signer, "authority")],
         };
         let result = changes::submit(&state, planned, mode).await?;
-        remember(&state, &result, OperatorMove::Manual, planning.now).await?;
+        remember(&state, &result, OperatorMove::Manual).await?;
         return Ok(result);
     }
     let shared = state.keeper.clone();
@@ -501,7 +501,7 @@ pub async fn execute(
     let outcome = smart_treasury_keeper::dispatch::finish(&shared, crank).await;
     match outcome {
         Some(Outcome::Landed { signature, .. }) => {
-            record_move(&state, &signature, OperatorMove::Manual, planning.now).await?;
+            record_move(&state, &signature, OperatorMove::Manual).await?;
             let slot = shared
                 .rpc
                 .get_signature_statuses(&[signature.parse().map_err(Problem::internal)?])
@@ -533,14 +533,15 @@ pub async fn execute(
 }
 
 /// Remembers an applied change as an operator's move, for the activity log.
-async fn remember(state: &Arc<AppState>, result: &ChangeResult, kind: OperatorMove, at: i64) -> ApiResult<()> {
+async fn remember(state: &Arc<AppState>, result: &ChangeResult, kind: OperatorMove) -> ApiResult<()> {
     match &result.signature {
-        Some(signature) if result.status == ChangeStatus::Applied => record_move(state, signature, kind, at).await,
+        Some(signature) if result.status == ChangeStatus::Applied => record_move(state, signature, kind).await,
         _ => Ok(()),
     }
 }
 
-async fn record_move(state: &Arc<AppState>, signature: &str, kind: OperatorMove, at: i64) -> ApiResult<()> {
+async fn record_move(state: &Arc<AppState>, signature: &str, kind: OperatorMove) -> ApiResult<()> {
     let signature = signature.to_string();
+    let at = smart_treasury_keeper::service::unix_now();
     state.with_db(move |store| operator_moves::record(store, &signature, kind, at)).await
 }

@@ -1,8 +1,12 @@
 //! The webhook outbox as the keeper's store sees it: every event and alert it records
 //! becomes messages and deliveries in the same SQLite transaction, and the delivery
-//! worker is woken once they commit.
+//! worker is woken once they commit; the store's pruning reaches the API's tables
+//! through it.
 
-use crate::webhook::{catalogue, store};
+use crate::{
+    core::{idempotency, operator_moves},
+    webhook::{catalogue, store},
+};
 use anyhow::Result;
 use rusqlite::Transaction;
 use smart_treasury_keeper::event_log::{Alert, BalanceInfo, Outbox, RecordedEvent};
@@ -31,7 +35,11 @@ impl Outbox for WebhookOutbox {
         self.wake.notify_one();
     }
 
+    /// The API's other tables age out with the outbox: idempotency keys and operator
+    /// moves older than the keeper's history window.
     fn prune(&self, tx: &Transaction<'_>, host_cutoff: i64, limit: usize) -> Result<u64> {
-        store::prune(tx, host_cutoff.saturating_mul(1_000), limit)
+        Ok(store::prune(tx, host_cutoff.saturating_mul(1_000), limit)?
+            + idempotency::prune(tx, host_cutoff, limit)?
+            + operator_moves::prune(tx, host_cutoff, limit)?)
     }
 }

@@ -547,7 +547,7 @@ mod tests {
         let path = dir.join("store.sqlite");
         let _ = std::fs::remove_file(&path);
         let store = Store::open(&path).unwrap();
-        migrate(&store).unwrap();
+        crate::state::migrate(&store).unwrap();
         let conn = store.connection();
         let tx = conn.unchecked_transaction().unwrap();
         enqueue(&tx, &message("unrouted", "treasury.paused"), old).unwrap();
