@@ -32,7 +32,8 @@ pub struct BalanceAdjustment {
     /// What to add (capped at max).
     pub amount: AmountInput,
     /// Names this adjustment: a repeat with the same id gets the same answer and moves
-    /// nothing again. 1 to 128 characters of letters, digits and `._:-`.
+    /// nothing again, for as long as the keeper keeps history (8 weeks by default).
+    /// 1 to 128 characters of letters, digits and `._:-`.
     #[schema(min_length = 1, max_length = 128, pattern = r"^[A-Za-z0-9._:-]{1,128}$")]
     pub request_id: String,
 }
