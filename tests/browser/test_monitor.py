@@ -89,15 +89,7 @@ def test_execute_recommended_move_lands_a_crank(page, base_url, rpc, treasury, k
     before = rpc.token_amount(destination)
     slot_before = rpc.call("getSlot", [{"commitment": "confirmed"}])
     button.click()
-    # The notice names the landed transaction; a refusal shows beside the button instead.
-    wait_until(
-        page,
-        "() => /transaction/.test(document.querySelector('#notice').textContent)"
-        " || !document.querySelector('#execute-form .form-error').hidden",
-        timeout=30,
-    )
-    refused = page.locator("#execute-form .form-error")
-    assert refused.is_hidden(), f"the move was refused: {refused.text_content()}"
+    landed_or_refused(page, "#execute-form")
     after = rpc.token_amount(destination)
     assert after > before, "the crank moved tokens into the hot wallet"
     # The crank is on chain: the newest signature for the balance landed after we clicked.
@@ -107,6 +99,20 @@ def test_execute_recommended_move_lands_a_crank(page, base_url, rpc, treasury, k
     wait_until(page, "() => !document.querySelector('#advice-move').textContent.startsWith('Top up')", timeout=10)
     # The operation log calls it manual: the operator moved, not the keeper.
     assert operation_row(page, newest["signature"]).locator("td").nth(1).text_content() == "manual"
+
+
+def landed_or_refused(page, form: str):
+    """Waits for the notice naming the landed transaction, or for the refusal shown
+    beside `form`'s button instead, and fails on a refusal."""
+    wait_until(
+        page,
+        "form => /transaction/.test(document.querySelector('#notice').textContent)"
+        " || !document.querySelector(`${form} .form-error`).hidden",
+        form,
+        timeout=30,
+    )
+    refused = page.locator(f"{form} .form-error")
+    assert refused.is_hidden(), f"refused: {refused.text_content()}"
 
 
 def operation_row(page, signature: str):
@@ -135,14 +141,7 @@ def test_a_stress_test_applied_for_real_is_logged_and_met(page, base_url, rpc, t
     wait_until(page, "() => !document.querySelector('#stress-apply-button').disabled")
     assert "withdraws" in page.locator("#stress-apply-note").text_content()
     apply.click()
-    wait_until(
-        page,
-        "() => /transaction/.test(document.querySelector('#notice').textContent)"
-        " || !document.querySelector('#stress-apply-form .form-error').hidden",
-        timeout=30,
-    )
-    refused = page.locator("#stress-apply-form .form-error")
-    assert refused.is_hidden(), f"the stress test was refused: {refused.text_content()}"
+    landed_or_refused(page, "#stress-apply-form")
     assert apply.is_disabled(), "one click is one withdrawal"
     row = page.locator("#oplog-table tbody tr", has_text="stress test").first
     row.wait_for(timeout=30_000)
