@@ -413,25 +413,39 @@ export function showTreasuryState(treasury) {
   badge.className = `badge ${paused ? "bad" : "ok"}`;
 }
 
-/** What each table body was last filled with. */
-const filledWith = new WeakMap();
+/** The markup each table row was made from. */
+const rowMarkup = new WeakMap();
+
+function rowElement(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  const row = template.content.firstElementChild;
+  rowMarkup.set(row, html);
+  return row;
+}
 
 /**
- * Replaces a table body's rows; `empty` when there are none. Rows that did not change
- * are left alone: a live refresh replacing a button between the press and the release
- * of a click would swallow that click (and lose keyboard focus).
+ * Fills a table body with `rows` (`empty` when there are none). A row that is already
+ * shown stays the same element: a live refresh replacing a button between the press
+ * and the release of a click would swallow that click, and lose keyboard focus.
  */
 export function fillTable(table, rows, empty) {
   const body = $("tbody", table);
   const columns = $$("thead th", table).map((th) => th.textContent.trim());
-  const html = rows.length
-    ? rows
-        .map((cells) => `<tr>${cells.map((cell, i) => `<td data-label="${escapeHtml(columns[i] ?? "")}"${cell?.cls ? ` class="${cell.cls}"` : ""}>${cell?.html ?? cell ?? ""}</td>`).join("")}</tr>`)
-        .join("")
-    : `<tr><td colspan="${columns.length}" class="empty">${escapeHtml(empty)}</td></tr>`;
-  if (filledWith.get(body) === html) return;
-  filledWith.set(body, html);
-  body.innerHTML = html;
+  const wanted = rows.length
+    ? rows.map((cells) => `<tr>${cells.map((cell, i) => `<td data-label="${escapeHtml(columns[i] ?? "")}"${cell?.cls ? ` class="${cell.cls}"` : ""}>${cell?.html ?? cell ?? ""}</td>`).join("")}</tr>`)
+    : [`<tr><td colspan="${columns.length}" class="empty">${escapeHtml(empty)}</td></tr>`];
+  const shown = new Map();
+  for (const row of body.rows) {
+    const html = rowMarkup.get(row);
+    if (html !== undefined && !shown.has(html)) shown.set(html, row);
+  }
+  wanted.forEach((html, index) => {
+    const row = shown.get(html) ?? rowElement(html);
+    shown.delete(html);
+    if (body.rows[index] !== row) body.insertBefore(row, body.rows[index] ?? null);
+  });
+  while (body.rows.length > wanted.length) body.lastElementChild.remove();
 }
 
 let plotlyLoading = null;
