@@ -5,6 +5,7 @@
 
 mod activity;
 mod advice;
+mod event_types;
 mod operator;
 mod restart;
 mod webhooks;
@@ -53,7 +54,12 @@ pub fn api_settings(env: &Env) -> ApiFileConfig {
 impl Server {
     /// Starts a keeper named `name` (cranking or not) and the API beside it.
     pub async fn start(env: &Env, name: &str, crank: bool, api: ApiFileConfig) -> Self {
-        let settings = FileConfig { backfill_interval_s: Some(2), ..env.keeper_settings(name).await };
+        Self::start_with(env.keeper_settings(name).await, crank, api).await
+    }
+
+    /// Starts a keeper with `settings` (cranking or not) and the API beside it.
+    pub async fn start_with(settings: FileConfig, crank: bool, api: ApiFileConfig) -> Self {
+        let settings = FileConfig { backfill_interval_s: Some(2), ..settings };
         let mut keeper =
             smart_treasury_keeper::config::resolve(settings, FileConfig::default()).expect("keeper settings");
         keeper.crank = crank;

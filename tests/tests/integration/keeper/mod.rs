@@ -100,6 +100,27 @@ impl Env {
         resolve(self.keeper_settings(name).await, FileConfig::default()).expect("valid keeper settings")
     }
 
+    /// The demo venue's owner (a trading venue's account the treasury only pulls from).
+    pub fn venue_owner(&self) -> Keypair {
+        smart_treasury_client::keypair::load_keypair(&self.demo.dir.join("venue-owner.json"), "--keypair")
+            .expect("the demo's venue owner")
+    }
+
+    /// The venue's owner empties its account (to the customer) and closes it.
+    pub async fn close_venue(&self) {
+        use anchor_spl::token_2022::spl_token_2022::instruction::{close_account, transfer_checked};
+        use smart_treasury_cli::demo::tokens::SPL_TOKEN;
+        let (owner, venue) = (self.venue_owner(), self.demo.venue);
+        let held = smart_treasury_client::read::token_account(&self.rpc, &venue).await.expect("the venue").amount;
+        let instructions = vec![
+            transfer_checked(&SPL_TOKEN, &venue, &self.demo.mint, &self.demo.customer, &owner.pubkey(), &[], held, 6)
+                .expect("transfer"),
+            close_account(&SPL_TOKEN, &venue, &owner.pubkey(), &owner.pubkey(), &[]).expect("close"),
+        ];
+        let change = Change { summary: "close the venue".into(), instructions, co_signers: vec![] };
+        tx::send(&self.rpc, &owner, vec![change]).await.expect("the venue closed");
+    }
+
     /// The hot wallet's balance; retried, since fault tests make the RPC fail on purpose.
     pub async fn hot_balance(&self) -> u64 {
         for _ in 0..50 {

@@ -9,7 +9,7 @@ use smart_treasury::{
     state::{AutomationSettings, BalanceMode, ManagedBalance},
 };
 use smart_treasury_cli::demo::{setup::RESERVE_POOL, tokens::SPL_TOKEN};
-use smart_treasury_client::{keypair::load_keypair, read};
+use smart_treasury_client::read;
 use smart_treasury_keeper::{
     planner,
     store::{ActionStatus, Store},
@@ -25,10 +25,6 @@ async fn as_authority(
 ) {
     let change = Change { summary: summary.into(), instructions, co_signers: vec![] };
     tx::send(&env.rpc, &env.demo.authority, vec![change]).await.expect(summary);
-}
-
-fn venue_owner(env: &Env) -> Keypair {
-    load_keypair(&env.demo.dir.join("venue-owner.json"), "--keypair").expect("the demo's venue owner")
 }
 
 async fn managed(env: &Env, id: u32) -> ManagedBalance {
@@ -52,31 +48,7 @@ async fn a_first_source_closed_by_its_owner_is_passed_over_and_the_next_one_pays
     let reserve_floor = managed(&env, 1).await.linked_sources()[0].reserve_floor;
     as_authority(&env, "reserve second", vec![source(env.demo.reserve_vault, 3, reserve_floor)]).await;
     as_authority(&env, "venue first", vec![source(env.demo.venue, 1, 0)]).await;
-    // Its owner empties and closes it.
-    let owner = venue_owner(&env);
-    let held = read::token_account(&env.rpc, &env.demo.venue).await.expect("venue").amount;
-    let close = vec![
-        spl_token_2022::instruction::transfer_checked(
-            &SPL_TOKEN,
-            &env.demo.venue,
-            &env.demo.mint,
-            &env.demo.customer,
-            &owner.pubkey(),
-            &[],
-            held,
-            6,
-        )
-        .expect("transfer"),
-        spl_token_2022::instruction::close_account(&SPL_TOKEN, &env.demo.venue, &owner.pubkey(), &owner.pubkey(), &[])
-            .expect("close"),
-    ];
-    tx::send(
-        &env.rpc,
-        &owner,
-        vec![Change { summary: "close the venue".into(), instructions: close, co_signers: vec![] }],
-    )
-    .await
-    .expect("closed");
+    env.close_venue().await;
 
     let reserve_before = read::token_account(&env.rpc, &env.demo.reserve_vault).await.expect("reserve").amount;
     let settings = env.keeper_settings("keeper").await;
@@ -101,7 +73,7 @@ async fn a_first_source_closed_by_its_owner_is_passed_over_and_the_next_one_pays
 async fn a_venue_that_stopped_delegating_is_not_pushed_from_in_a_loop() {
     let env = env().await;
     let venue_balance = pda::managed_balance_pda(&env.demo.treasury, 2);
-    let owner = venue_owner(&env);
+    let owner = env.venue_owner();
     // The venue's owner revokes the reserve pool's delegation, and the venue then holds
     // far more than its ratio: a push out of it is due but the pool may move nothing.
     let revoke =
