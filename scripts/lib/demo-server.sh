@@ -3,7 +3,8 @@
 # each its own process on free ports, all stopped when the calling script exits.
 #
 # After demo_server_prepare (or demo_tools_prepare): DEMO_BINARY exported.
-# After demo_server_start: DASHBOARD_URL, RPC_URL, WS_URL, TREASURY, DEMO_DIR exported.
+# After demo_server_start: DASHBOARD_URL, RPC_URL, WS_URL, TREASURY, DEMO_DIR exported,
+# and the API's operator tokens: API_TOKEN (write) and API_READ_TOKEN (read only).
 # After demo_keeper_start: KEEPER_PID exported.
 
 demo_pids=()
@@ -100,12 +101,28 @@ EOF
     export SMART_TREASURY_KEEPER_WS_URL="$WS_URL" SMART_TREASURY_KEEPER_CYCLE_MS=500
     # One forecast bucket per compressed hour of the workload's 2-minute day.
     export SMART_TREASURY_KEEPER_BUCKET_SECONDS=5
+    demo_tokens "$work/server.toml"
     SMART_TREASURY_KEEPER_KEYPAIR="$work/keys/server.json" SMART_TREASURY_KEEPER_STORE="$work/server.sqlite" \
         "$binary" serve --config "$work/server.toml" --api-addr 127.0.0.1:0 \
         --api-authority-keypair "$DEMO_DIR/authority.json" >"$work/server.log" 2>&1 &
     demo_pids+=($!)
     export DASHBOARD_URL
     DASHBOARD_URL="$(demo_wait_for "$work/server.log" 's|^API *\(http://[0-9.:]*\)/api/v1.*|\1|p' "$!")"
+}
+
+# Two operator tokens the API server requires, as production config would have them
+# (only their hashes in the server's config, appended to TOML file $1): API_TOKEN may
+# write, API_READ_TOKEN only read.
+demo_tokens() {
+    local toml="$1" scope output token
+    for scope in write read; do
+        output="$("$DEMO_BINARY" api-token --name "demo-$scope" --scope "$scope")"
+        token="$(sed -n 's/^ *\(st_[1-9A-HJ-NP-Za-km-z]*\)$/\1/p' <<<"$output")"
+        [ -n "$token" ] || { echo "api-token printed no token: $output" >&2; return 1; }
+        printf '\n%s\n' "$(sed -n '/\[\[api\.tokens\]\]/,$s/^ *//p' <<<"$output")" >>"$toml"
+        if [ "$scope" = write ]; then API_TOKEN="$token"; else API_READ_TOKEN="$token"; fi
+    done
+    export API_TOKEN API_READ_TOKEN
 }
 
 # A cranking keeper with its own key and store, and no API.

@@ -72,6 +72,13 @@ MEASURE = """() => {
 }"""
 
 
+def with_token(context):
+    """The operator's write token in every page's session storage, where the token dialog
+    puts it (the benchmark's server requires one)."""
+    context.add_init_script(f"sessionStorage.setItem('smart-treasury.token', {os.environ['API_TOKEN']!r});")
+    return context
+
+
 PLOTLY_LOADED = "() => performance.getEntriesByType('resource').some(r => r.name.endsWith('/plotly.min.js'))"
 
 
@@ -79,9 +86,9 @@ def first_loads(playwright, url):
     runs = []
     for _ in range(LOAD_RUNS):
         # A fresh profile each time: nothing cached.
-        context = playwright.chromium.launch_persistent_context(
+        context = with_token(playwright.chromium.launch_persistent_context(
             tempfile.mkdtemp(prefix="dashboard-bench-"), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_FLAGS, viewport=DESKTOP)
+            args=CHROMIUM_FLAGS, viewport=DESKTOP))
         context.add_init_script(MARK_LIVE)
         page = context.new_page()
         page.goto(url, wait_until="load")
@@ -114,9 +121,9 @@ def grouped(base_units):
 
 def top_up_to_page(playwright, url, rpc, treasury, cli, environment):
     destination = rpc.program_account(managed_balance_address(treasury, 1))["destination"]
-    context = playwright.chromium.launch_persistent_context(
+    context = with_token(playwright.chromium.launch_persistent_context(
         tempfile.mkdtemp(prefix="dashboard-bench-"), executable_path=CHROMIUM, headless=True,
-        args=CHROMIUM_FLAGS, viewport=DESKTOP)
+        args=CHROMIUM_FLAGS, viewport=DESKTOP))
     page = context.new_page()
     page.goto(url)
     wait_until(page, "() => document.querySelector('#live')?.textContent.startsWith('Live')", timeout=30)

@@ -3,7 +3,10 @@
 uncaught exception of a page failing its test.
 
 scripts/dashboard-check starts the local cluster with the demo treasury and the server,
-then runs these with DASHBOARD_URL, RPC_URL, TREASURY, DEMO_DIR and SCREENSHOTS set."""
+then runs these with DASHBOARD_URL, RPC_URL, TREASURY, DEMO_DIR, SCREENSHOTS and the
+server's operator tokens (API_TOKEN may write, API_READ_TOKEN only read) set. The
+session's browser holds the write token (an operator who entered it); a test about the
+token itself opens a browser that holds none."""
 
 import http.server
 import os
@@ -18,6 +21,7 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from chain import Rpc
+from operator_api import OperatorApi
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -63,18 +67,33 @@ def screenshots() -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    profile = tempfile.mkdtemp(prefix="dashboard-chromium-")
+def api(base_url) -> OperatorApi:
+    """The operator API with the write token, as a script would call it."""
+    return OperatorApi(base_url, env("API_TOKEN"))
+
+
+@pytest.fixture(scope="session")
+def playwright():
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS, viewport=DESKTOP,
-            locale="en-GB", timezone_id="UTC",
-        )
-        token = os.environ.get("API_TOKEN")
-        if token:
-            context.add_init_script(f"sessionStorage.setItem('smart-treasury.token', {token!r});")
-        yield context
-        context.close()
+        yield playwright
+
+
+def launch(playwright):
+    """Chromium with a fresh profile: nothing stored from an earlier page."""
+    return playwright.chromium.launch_persistent_context(
+        tempfile.mkdtemp(prefix="dashboard-chromium-"), executable_path=CHROMIUM, headless=True,
+        args=CHROMIUM_FLAGS, viewport=DESKTOP, locale="en-GB", timezone_id="UTC",
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """The session's browser: every page opens with the write token in its session
+    storage, where the token dialog puts it."""
+    context = launch(playwright)
+    context.add_init_script(f"sessionStorage.setItem('smart-treasury.token', {env('API_TOKEN')!r});")
+    yield context
+    context.close()
 
 
 class Console:
@@ -94,14 +113,28 @@ class Console:
         return [error for error in self.errors if not any(pattern.search(error) for pattern in self.expected)]
 
 
-@pytest.fixture
-def console_and_page(browser):
-    page = browser.new_page()
+def watched_page(context):
+    """A page of `context` and its console; fails the test on an unexpected console error."""
+    page = context.new_page()
     console = Console(page)
     page.set_default_timeout(15_000)
     yield console, page
     page.close()
     assert console.unexpected() == [], f"console errors: {console.unexpected()}"
+
+
+@pytest.fixture
+def console_and_page(browser):
+    yield from watched_page(browser)
+
+
+@pytest.fixture
+def tokenless(playwright):
+    """(console, page) in a browser of its own that holds no API token: an operator
+    opening the dashboard for the first time."""
+    context = launch(playwright)
+    yield from watched_page(context)
+    context.close()
 
 
 @pytest.fixture
@@ -173,6 +206,18 @@ def wait_until(page: Page, expression: str, arg=None, timeout: float = 15.0):
         if time.monotonic() > deadline:
             raise AssertionError(f"not true within {timeout} s: {expression}")
         time.sleep(0.05)
+
+
+def wait_for_chain(read, check, timeout: float = 15.0):
+    """Polls `read()` (a read over JSON-RPC) until `check` holds for what it returned."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if check(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the chain never showed it; last read: {value}")
+        time.sleep(0.2)
 
 
 def open_page(page: Page, url: str) -> Page:

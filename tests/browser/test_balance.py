@@ -5,20 +5,9 @@ is shown next to the field it names and changes nothing."""
 import time
 
 from chain import after_guard, linked_sources, managed_balance_address
-from conftest import open_page, wait_until
+from conftest import open_page, wait_for_chain, wait_until
 
 UNIT = 1_000_000  # the demo mint has 6 decimals
-
-
-def wait_for_chain(read, check, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if check(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the chain never showed it; last read: {value}")
-        time.sleep(0.2)
 
 
 def chart_traces(page, selector="#balance-chart"):
