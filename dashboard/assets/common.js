@@ -70,7 +70,11 @@ export async function api(method, path, body) {
   const type = response.headers.get("content-type") || "";
   const payload = response.status === 204 ? null : type.includes("json") ? await response.json() : await response.text();
   if (!response.ok) {
-    if (response.status === 401) askForToken("The API needs an operator token for this.");
+    if (response.status === 401) {
+      askForToken(token()
+        ? "The server does not accept this token: check it and enter it again, or ask for a new one."
+        : "The API needs an operator token: enter the one you were given.");
+    }
     if (response.status === 403) askForToken("This token may not do that: use a token with the write scope.");
     throw new ApiError(response.status, payload);
   }
