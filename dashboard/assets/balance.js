@@ -75,8 +75,12 @@ function fillForm(form, values, force = false) {
   }
 }
 
-function fillForms(balance, force = false) {
-  fillForm($("#thresholds-form"), { min: tokenUnits(balance.min), target: tokenUnits(balance.target), max: tokenUnits(balance.max) }, force);
+/**
+ * Puts the chain's values into the forms; `saved` (the form whose change just landed) is
+ * refilled even while focused, the others only when the operator is not editing them.
+ */
+function fillForms(balance, saved = null) {
+  fillForm($("#thresholds-form"), { min: tokenUnits(balance.min), target: tokenUnits(balance.target), max: tokenUnits(balance.max) }, saved === $("#thresholds-form"));
   const automation = balance.automation;
   const asPercent = (bps) => (bps === undefined || bps === null ? "" : String(Number(bps) / 100));
   fillForm($("#settings-form"), {
@@ -87,10 +91,10 @@ function fillForms(balance, force = false) {
     periodSeconds: automation.periodSeconds,
     periodCap: tokenUnits(automation.periodCap),
     forecastBandBps: asPercent(automation.forecastBandBps),
-  }, force);
+  }, saved === $("#settings-form"));
   showRatioFields();
   const form = $("#source-form");
-  if (force || (!form.contains(document.activeElement) && form.dataset.dirty !== "true")) {
+  if (saved === form || (!form.contains(document.activeElement) && form.dataset.dirty !== "true")) {
     const priorities = balance.sources.map((source) => Number(source.priority));
     form.elements.priority.value = priorities.length ? Math.max(...priorities) + 1 : 1;
   }
@@ -167,7 +171,7 @@ async function change(form, method, suffix, body) {
     form.dataset.dirty = "false";
     fingerprint = "";
     await refresh().catch(() => {});
-    if (current) fillForms(current, true);
+    if (current) fillForms(current, form);
   }
   return result;
 }

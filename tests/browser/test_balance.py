@@ -140,3 +140,99 @@ def test_a_manual_top_up_lands_and_the_page_shows_it_within_two_seconds(page, ba
     )
     assert time.monotonic() - replied <= 2.0, "the page showed the landed top-up later than 2 s after it landed"
     assert "manual top-up" in page.locator("#movements-table tbody tr").first.text_content()
+
+
+def holds(page, expression: str, arg=None, seconds: float = 2.0) -> None:
+    """Checks `expression` stays true for `seconds` (a page's live refresh runs every second)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert page.evaluate(expression, arg), f"stopped holding: {expression}"
+        time.sleep(0.05)
+
+
+def automation_of(managed: dict) -> tuple:
+    return managed["mode"], managed["automation"], managed["enabled"]
+
+
+def test_automation_settings_and_on_off_through_the_page_change_the_chain(console, page, base_url, rpc, treasury, api):
+    """On the venue (ratio mode): automation off, then a new mode, cooldown, cap and
+    forecast band, a refused pair of values, the settings put back and automation on;
+    each step read back over JSON-RPC."""
+    console.expect(r"status of 422")
+    address = managed_balance_address(treasury, 2)
+    read = lambda: rpc.program_account(address)
+    before = read()
+    assert before["enabled"] and "Ratio" in before["mode"], before["mode"]
+    ratio = before["mode"]["Ratio"]
+    automation = before["automation"]
+    open_page(page, base_url + "/balances/2")
+    settings = page.locator("#settings-form")
+    enable = page.locator("#enable-form")
+    wanted = {
+        "cooldown_seconds": automation["cooldown_seconds"] + 45,
+        "period_seconds": automation["period_seconds"],
+        "period_cap": automation["period_cap"] + 1_234_500_000,
+        "forecast_band_bps": 1250,
+    }
+    typed = [str(wanted["cooldown_seconds"]), tokens(wanted["period_cap"]), "12.5"]
+    try:
+        # The new settings typed, then automation turned off before saving them (no keeper
+        # moves the venue while its mode is changed and put back).
+        settings.get_by_label("Mode").select_option("THRESHOLD")
+        settings.get_by_label("Cooldown (seconds)").fill(typed[0])
+        settings.get_by_label("Cap per period").fill(typed[1])
+        settings.get_by_label("Forecast band (%)").fill(typed[2])
+        with page.expect_response(lambda response: response.url.split("?")[0].endswith("/disable")):
+            enable.get_by_role("button", name="Disable").click()
+        off = wait_for_chain(read, lambda managed: not managed["enabled"])
+        assert (off["mode"], off["automation"]) == (before["mode"], automation)
+        wait_until(page, "() => document.querySelector('#enable-state').textContent.startsWith('Automation is off')")
+        # The page reads the balance again after the change; what the operator typed in
+        # another form stays.
+        holds(page, """typed => ['#settings-cooldown', '#settings-cap', '#settings-forecast-band']
+            .map(id => document.querySelector(id).value).join('|') === typed.join('|')
+            && document.querySelector('#settings-mode').value === 'THRESHOLD'""", typed)
+
+        settings.get_by_role("button", name="Save automation").click()
+        changed = wait_for_chain(read, lambda managed: managed["config_version"] != off["config_version"])
+        assert (changed["mode"], changed["automation"], changed["enabled"]) == ("Threshold", wanted, False)
+        # The saved form shows the chain's values again (threshold mode has no ratio).
+        wait_until(page, "() => document.querySelector('#settings-ratio').value === ''")
+        summary = page.locator("#summary")
+        wait_until(page, "() => /Modethreshold/.test(document.querySelector('#summary').textContent)")
+        assert "12.5%" in summary.text_content() and grouped(wanted["period_cap"]) in summary.text_content()
+
+        # Refused: a forecast band above 100% and a cooldown past the 30-day limit, each
+        # named next to its field; nothing reaches the chain.
+        settings.get_by_label("Forecast band (%)").fill("150")
+        settings.get_by_label("Cooldown (seconds)").fill("3000000")
+        settings.get_by_role("button", name="Save automation").click()
+        for field, words in [("#settings-forecast-band", "10000"), ("#settings-cooldown", "30-day")]:
+            page.locator(f"{field}[aria-invalid=true]").wait_for()
+            message = page.locator(field).evaluate("input => input.closest('.field').querySelector('.field-error').textContent")
+            assert words in message, message
+        assert read()["config_version"] == changed["config_version"], "a refused change must not reach the chain"
+
+        # Back to the ratio the demo keeps, then on again.
+        settings.get_by_label("Mode").select_option("RATIO")
+        settings.get_by_label("Target ratio (%)").fill(f"{ratio['ratio_bps'] / 100:g}")
+        settings.get_by_label("Drift band (%)").fill(f"{ratio['band_bps'] / 100:g}")
+        settings.get_by_label("Cooldown (seconds)").fill(str(automation["cooldown_seconds"]))
+        settings.get_by_label("Cap per period").fill(tokens(automation["period_cap"]))
+        settings.get_by_label("Forecast band (%)").fill(f"{automation['forecast_band_bps'] / 100:g}")
+        settings.get_by_role("button", name="Save automation").click()
+        restored = wait_for_chain(read, lambda managed: managed["config_version"] != changed["config_version"])
+        assert (restored["mode"], restored["automation"]) == (before["mode"], automation)
+        enable.get_by_role("button", name="Enable").click()
+        on = wait_for_chain(read, lambda managed: managed["enabled"])
+        assert automation_of(on) == automation_of(before)
+        wait_until(page, "() => document.querySelector('#enable-state').textContent.startsWith('Automation is on')")
+    finally:
+        current = read()
+        if (current["mode"], current["automation"]) != (before["mode"], automation):
+            api.call("PATCH", "/managed-balance/2/settings?changeMode=sign", {
+                "mode": {"type": "RATIO", "ratioBps": ratio["ratio_bps"], "bandBps": ratio["band_bps"]},
+                "cooldownSeconds": automation["cooldown_seconds"], "periodSeconds": automation["period_seconds"],
+                "periodCap": tokens(automation["period_cap"]), "forecastBandBps": automation["forecast_band_bps"]})
+        if not read()["enabled"]:
+            api.call("POST", "/managed-balance/2/enable?changeMode=sign")
