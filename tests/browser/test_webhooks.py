@@ -17,8 +17,11 @@ def test_a_destination_added_through_the_page_gets_deliveries(page, base_url, re
     # The workload and the keeper keep the hot wallet moving: deliveries follow.
     page.locator("#deliveries-table tbody tr", has_text=receiver.url).first.wait_for(timeout=120_000)
     page.screenshot(path=str(screenshots / "webhooks.png"), full_page=True)
+    # Read before the click: the rotation can land before the click returns.
+    first_secret = secret.input_value()
     row.get_by_role("button", name="Rotate secret").click()
-    wait_until(page, "value => document.querySelector('#secret-value').value !== value", secret.input_value())
+    wait_until(page, "value => document.querySelector('#secret-value').value !== value", first_secret)
+    assert secret.input_value().startswith("whsec_")
 
 
 def test_a_refused_destination_is_shown_next_to_its_field(console, page, base_url):
