@@ -162,17 +162,20 @@ def keeper_paused():
 
 
 class Receiver:
-    """A webhook receiver on loopback: answers 204 and keeps what it got."""
+    """A webhook receiver on loopback: answers `status` (204, or a failure a test sets)
+    and keeps what it got with the status it answered."""
 
     def __init__(self):
-        self.requests: list[tuple[dict, bytes]] = []
-        received = self.requests
+        self.requests: list[tuple[dict, bytes, int]] = []
+        self.status = 204
+        receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                received.append((dict(self.headers), body))
-                self.send_response(204)
+                status = receiver.status
+                receiver.requests.append((dict(self.headers), body, status))
+                self.send_response(status)
                 self.end_headers()
 
             def log_message(self, *args):
@@ -187,9 +190,14 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver():
+def receiver(api):
+    """A receiver; at the end its destinations are removed, so no later test's events
+    pile up as dead letters for an address nothing listens on."""
     receiver = Receiver()
     yield receiver
+    for destination in api.get("/hook/destination"):
+        if destination["url"] == receiver.url:
+            api.call("DELETE", f"/hook/destination/{destination['id']}")
     receiver.close()
 
 
