@@ -132,11 +132,12 @@ async function refreshSlow() {
   // No forecast until the keeper has read the balance: nothing to ask for yet.
   const predictions = current.forecast ? await get(`${path}/predictions`) : null;
   const range = $("#chart-range").value;
+  const organic = $("#show-payouts").checked;
+  // Without payouts, only the treasury's moves: a busy balance's payouts would fill the page.
   const [history, activity] = await Promise.all([
     get(`${path}/history?${historyQuery(range === "forecast" ? forecastSpanSeconds(predictions) : Number(range))}`),
-    get(`${path}/activity-log?page=1&size=100`),
+    get(`${path}/activity-log?page=1&size=100${organic ? "" : "&operations=true"}`),
   ]);
-  const organic = $("#show-payouts").checked;
   fillTable($("#movements-table"), movementRows(activity.items, names, current, organic).slice(0, 25), "No movement yet.");
   // The numbers are shown; the chart follows once plotly.js is ready.
   drawBalanceChart($("#balance-chart"), current, history, predictions, $("#chart-note")).catch((error) => {

@@ -95,8 +95,8 @@ impl StoredEvent {
 pub struct EventQuery {
     pub managed_balance: Option<String>,
     pub vault: Option<String>,
-    /// Only events of this name (`VaultCreated`).
-    pub kind: Option<String>,
+    /// Only events of these names (`VaultCreated`); empty: of every name.
+    pub kinds: Vec<String>,
     /// Newest first instead of oldest first.
     pub newest_first: bool,
     pub from_slot: Option<u64>,
@@ -147,7 +147,7 @@ pub fn movement_of(signature: &str, fee_lamports: u64, event: &ProgramEvent) -> 
 const EVENT_FILTER: &str = "(?1 IS NULL AND ?2 IS NULL OR managed_balance = ?1 OR vault = ?2)
     AND (?3 IS NULL OR slot >= ?3) AND (?4 IS NULL OR slot <= ?4)
     AND (?5 IS NULL OR block_time >= ?5) AND (?6 IS NULL OR block_time <= ?6)
-    AND (?7 IS NULL OR kind = ?7)";
+    AND (?7 IS NULL OR instr(?7, ',' || kind || ',') > 0)";
 
 fn filter_params(query: &EventQuery) -> Vec<Box<dyn rusqlite::ToSql>> {
     vec![
@@ -157,7 +157,8 @@ fn filter_params(query: &EventQuery) -> Vec<Box<dyn rusqlite::ToSql>> {
         Box::new(query.to_slot.map(|slot| slot as i64)),
         Box::new(query.from_time),
         Box::new(query.to_time),
-        Box::new(query.kind.clone()),
+        // `,ToppedUp,ExcessSwept,`: event names hold no comma.
+        Box::new((!query.kinds.is_empty()).then(|| format!(",{},", query.kinds.join(",")))),
     ]
 }
 

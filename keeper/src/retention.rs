@@ -435,7 +435,7 @@ mod tests {
             "an idle balance's last movement stays"
         );
         assert_eq!(
-            signatures(&store, EventQuery { kind: Some("VaultCreated".into()), ..Default::default() }),
+            signatures(&store, EventQuery { kinds: vec!["VaultCreated".into()], ..Default::default() }),
             ["vault"]
         );
         assert_eq!(store.cursor(&treasury).unwrap(), Some(("busy-10".into(), 10 * DAY as u64)));

@@ -409,7 +409,14 @@ pub struct ActivityQuery {
     pub page: Option<u32>,
     #[param(minimum = 1, maximum = 1000)]
     pub size: Option<u32>,
+    /// Only the treasury's own moves (top-ups, manual ones included, shortfalls, sweeps
+    /// and rebalances): no payouts, deposits, configuration or keeper decisions, which on
+    /// a busy balance would fill every page.
+    pub operations: Option<bool>,
 }
+
+/// The program events that are the treasury's own moves.
+const OPERATION_EVENTS: [&str; 4] = ["ToppedUp", "TopUpShortfall", "ExcessSwept", "RatioRebalanced"];
 
 /// The balance's activity, newest first.
 #[utoipa::path(
@@ -432,6 +439,7 @@ pub async fn get(
     let decimals = snapshot.managed().decimals;
     let address = snapshot.address().to_string();
     let destination = snapshot.managed().destination.to_string();
+    let operations = query.operations.unwrap_or(false);
     // Newest first from both sources, enough of each to fill this page, merged.
     let wanted = u64::from(page) * u64::from(size);
     let (events, decisions, total, moves) = state
@@ -441,11 +449,16 @@ pub async fn get(
                 vault: Some(destination),
                 from_time: from,
                 to_time: to,
+                kinds: if operations { OPERATION_EVENTS.map(String::from).to_vec() } else { Vec::new() },
                 newest_first: true,
                 limit: wanted,
                 ..EventQuery::default()
             };
             let events = store.events(&events_query)?;
+            if operations {
+                let total = store.count_events(&events_query)?;
+                return Ok((events, Vec::new(), total));
+            }
             let decisions = store.decisions(&address, (from, to), true, wanted)?;
             let total = store.count_events(&events_query)? + store.decision_count(&address, (from, to))?;
             let signatures = events
@@ -472,4 +485,16 @@ pub async fn get(
     let start = (u64::from(page - 1) * u64::from(size)) as usize;
     let items = entries.into_iter().skip(start).take(size as usize).map(|(_, _, entry)| entry).collect();
     Ok(Json(Page { items, page, size, total }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_are_program_events_by_their_idl_names() {
+        for name in OPERATION_EVENTS {
+            assert!(ProgramEvent::NAMES.contains(&name), "{name} is not a program event");
+        }
+    }
 }

@@ -83,7 +83,7 @@ pub struct TreasuryView {
 async fn vaults(state: &Arc<AppState>) -> ApiResult<Vec<(Pubkey, Pubkey, Pubkey)>> {
     state
         .with_db(|store| {
-            let events = store.events(&EventQuery { kind: Some("VaultCreated".into()), ..EventQuery::default() })?;
+            let events = store.events(&EventQuery { kinds: vec!["VaultCreated".into()], ..EventQuery::default() })?;
             Ok(events
                 .iter()
                 .filter_map(|event| match event.decode() {

@@ -1,6 +1,8 @@
 //! The activity log's moves with their other side, over HTTP: a ratio rebalance and a
 //! sweep landed by the keeper on the local cluster, each with the account it moved funds
-//! to or from, the amount and that account's balance after, as the chain has them.
+//! to or from, the amount and that account's balance after, as the chain has them; and
+//! the log narrowed to the treasury's own moves (`operations=true`), which payouts,
+//! configuration and keeper decisions cannot crowd out of a page.
 
 use super::*;
 use anchor_lang::prelude::Pubkey;
@@ -63,5 +65,49 @@ async fn sweeps_and_rebalances_show_their_other_side() {
     assert_eq!(leg["sourceId"], reserve.to_string(), "{sweep:#}");
     assert_eq!(base_units(&leg["amount"]), reserve_swept - reserve_after, "what the reserve received");
     assert_eq!(base_units(&leg["balanceAfter"]), reserve_swept, "the reserve's balance after, as on chain");
+    server.stop().await;
+}
+
+const OPERATION_KINDS: [&str; 5] = ["TOP_UP", "TOP_UP_SHORTFALL", "SWEEP", "REBALANCE", "ADJUSTMENT"];
+
+fn items(page: &Value) -> Vec<Value> {
+    page["items"].as_array().expect("items").clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn operations_only_are_the_logs_moves_newest_first() {
+    let env = demo_env().await;
+    let server = Server::start(&env, "operations", false, api_settings(&env)).await;
+    let adjustment = json!({"managedBalanceId": 1, "amount": "10", "requestId": "operations-only-1"});
+    let adjusted = server.ok(Method::POST, "/api/v1/balance-adjustment", Some(adjustment), StatusCode::OK).await;
+    let signature = adjusted["signature"].as_str().expect("a signature").to_string();
+    // A configuration change after it: the newest entry of the whole log.
+    let thresholds = json!({"min": "2100"});
+    server.ok(Method::PATCH, "/api/v1/managed-balance/1/thresholds", Some(thresholds), StatusCode::OK).await;
+    let log = "/api/v1/managed-balance/1/activity-log";
+    let newest = server
+        .eventually(&format!("{log}?size=1"), "the threshold change", |page| {
+            page["items"][0]["kind"] == "CONFIGURATION"
+                && page["items"][0]["description"].as_str().is_some_and(|text| text.contains("2,100"))
+        })
+        .await;
+    assert_ne!(newest["items"][0]["signature"], signature.as_str());
+
+    let (status, first) = server.get(&format!("{log}?size=1&operations=true")).await;
+    assert_eq!(status, StatusCode::OK, "{first:#}");
+    let [entry] = items(&first).try_into().expect("one entry");
+    assert_eq!((entry["kind"].as_str(), entry["signature"].as_str()), (Some("ADJUSTMENT"), Some(signature.as_str())));
+
+    // The whole log's moves, in its order, are exactly what `operations=true` lists.
+    let (_, everything) = server.get(&format!("{log}?size=1000")).await;
+    let moves: Vec<Value> = items(&everything)
+        .into_iter()
+        .filter(|entry| OPERATION_KINDS.contains(&entry["kind"].as_str().unwrap_or_default()))
+        .collect();
+    let (_, operations) = server.get(&format!("{log}?size=1000&operations=true")).await;
+    let ids = |entries: &[Value]| entries.iter().map(|entry| entry["id"].clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&items(&operations)), ids(&moves));
+    assert_eq!(operations["total"].as_u64(), Some(moves.len() as u64));
+    assert!(items(&everything).len() > moves.len(), "the whole log holds more than the moves");
     server.stop().await;
 }
