@@ -129,7 +129,7 @@ async function refresh() {
   const next = JSON.stringify([json.balance, json.configVersion, json.lastMovement?.signature]);
   if (next !== fingerprint) {
     fingerprint = next;
-    const log = await get(`${path}/activity-log?page=1&size=200`);
+    const log = await get(`${path}/activity-log?page=1&size=50&operations=true`);
     fillTable($("#oplog-table"), operationRows(log.items, names, balance).slice(0, 50), "No operation yet.");
   }
 }

@@ -409,14 +409,15 @@ pub struct ActivityQuery {
     pub page: Option<u32>,
     #[param(minimum = 1, maximum = 1000)]
     pub size: Option<u32>,
-    /// Only the treasury's own moves (top-ups, manual ones included, shortfalls, sweeps
-    /// and rebalances): no payouts, deposits, configuration or keeper decisions, which on
-    /// a busy balance would fill every page.
+    /// Only the moves of the treasury and its authority (top-ups, manual ones included,
+    /// shortfalls, sweeps, rebalances, and the authority's deposits and withdrawals, a
+    /// stress test's among them): no payouts, configuration or keeper decisions, which
+    /// on a busy balance would fill every page.
     pub operations: Option<bool>,
 }
 
-/// The program events that are the treasury's own moves.
-const OPERATION_EVENTS: [&str; 4] = ["ToppedUp", "TopUpShortfall", "ExcessSwept", "RatioRebalanced"];
+/// The program events that are moves of the treasury and its authority.
+const OPERATION_EVENTS: [&str; 5] = ["ToppedUp", "TopUpShortfall", "ExcessSwept", "RatioRebalanced", "VaultFlow"];
 
 /// The balance's activity, newest first.
 #[utoipa::path(
@@ -455,12 +456,12 @@ pub async fn get(
                 ..EventQuery::default()
             };
             let events = store.events(&events_query)?;
-            if operations {
-                let total = store.count_events(&events_query)?;
-                return Ok((events, Vec::new(), total));
-            }
-            let decisions = store.decisions(&address, (from, to), true, wanted)?;
-            let total = store.count_events(&events_query)? + store.decision_count(&address, (from, to))?;
+            let (decisions, decision_count) = if operations {
+                (Vec::new(), 0)
+            } else {
+                (store.decisions(&address, (from, to), true, wanted)?, store.decision_count(&address, (from, to))?)
+            };
+            let total = store.count_events(&events_query)? + decision_count;
             let signatures = events
                 .iter()
                 .map(|event| event.signature.as_str())

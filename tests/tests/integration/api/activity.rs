@@ -1,7 +1,7 @@
 //! The activity log's moves with their other side, over HTTP: a ratio rebalance and a
 //! sweep landed by the keeper on the local cluster, each with the account it moved funds
 //! to or from, the amount and that account's balance after, as the chain has them; and
-//! the log narrowed to the treasury's own moves (`operations=true`), which payouts,
+//! the log narrowed to the moves of the treasury and its authority (`operations=true`), which payouts,
 //! configuration and keeper decisions cannot crowd out of a page.
 
 use super::*;
@@ -68,7 +68,8 @@ async fn sweeps_and_rebalances_show_their_other_side() {
     server.stop().await;
 }
 
-const OPERATION_KINDS: [&str; 5] = ["TOP_UP", "TOP_UP_SHORTFALL", "SWEEP", "REBALANCE", "ADJUSTMENT"];
+const OPERATION_KINDS: [&str; 7] =
+    ["TOP_UP", "TOP_UP_SHORTFALL", "SWEEP", "REBALANCE", "ADJUSTMENT", "DEPOSIT", "WITHDRAWAL"];
 
 fn items(page: &Value) -> Vec<Value> {
     page["items"].as_array().expect("items").clone()
@@ -78,6 +79,8 @@ fn items(page: &Value) -> Vec<Value> {
 async fn operations_only_are_the_logs_moves_newest_first() {
     let env = demo_env().await;
     let server = Server::start(&env, "operations", false, api_settings(&env)).await;
+    // The authority's withdrawal (as a stress test's would be) is a move too.
+    env.pay_out_to(env.hot_balance().await - 10 * UNIT).await;
     let adjustment = json!({"managedBalanceId": 1, "amount": "10", "requestId": "operations-only-1"});
     let adjusted = server.ok(Method::POST, "/api/v1/balance-adjustment", Some(adjustment), StatusCode::OK).await;
     let signature = adjusted["signature"].as_str().expect("a signature").to_string();
@@ -109,5 +112,6 @@ async fn operations_only_are_the_logs_moves_newest_first() {
     assert_eq!(ids(&items(&operations)), ids(&moves));
     assert_eq!(operations["total"].as_u64(), Some(moves.len() as u64));
     assert!(items(&everything).len() > moves.len(), "the whole log holds more than the moves");
+    assert!(moves.iter().any(|entry| entry["kind"] == "WITHDRAWAL"), "{operations:#}");
     server.stop().await;
 }
