@@ -1,8 +1,8 @@
 //! The activity log's moves with their other side, over HTTP: a ratio rebalance and a
 //! sweep landed by the keeper on the local cluster, each with the account it moved funds
 //! to or from, the amount and that account's balance after, as the chain has them; and
-//! the log narrowed to the moves of the treasury and its authority (`operations=true`), which payouts,
-//! configuration and keeper decisions cannot crowd out of a page.
+//! the log narrowed to the moves of the treasury and its authority (`operations=true`),
+//! which payouts, configuration and keeper decisions cannot crowd out of a page.
 
 use super::*;
 use anchor_lang::prelude::Pubkey;
