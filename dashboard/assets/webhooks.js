@@ -29,7 +29,7 @@ function renderDestinations() {
     escapeHtml(destination.type),
     escapeHtml(destination.events.join(", ")),
     `${statusBadge(destination.enabled ? "active" : "disabled")}${destination.disabledReason ? `<span class="base-units">${escapeHtml(destination.disabledReason)}</span>` : ""}`,
-    `<div class="actions"><button type="button" class="small secondary" data-rotate="${escapeHtml(destination.id)}">Rotate secret</button>` +
+    `<div class="actions"><button type="button" class="small secondary" data-rotate="${escapeHtml(destination.id)}" aria-label="Rotate secret of ${escapeHtml(destination.url)}">Rotate secret</button>` +
       `<button type="button" class="small danger" data-delete="${escapeHtml(destination.id)}" aria-label="Delete the destination ${escapeHtml(destination.url)}">Delete</button></div>`,
   ]);
   fillTable($("#destinations-table"), rows, "No destination yet: add one below.");
@@ -56,7 +56,7 @@ function deliveryRow(delivery, withStatus) {
   const response = [delivery.lastResponseStatus ? `HTTP ${delivery.lastResponseStatus}` : "", delivery.lastError ?? ""].filter(Boolean).join(": ");
   cells.push(
     escapeHtml(response || "–"),
-    `<button type="button" class="small secondary" data-replay="${escapeHtml(delivery.id)}">Replay</button>`,
+    `<button type="button" class="small secondary" data-replay="${escapeHtml(delivery.id)}" aria-label="Replay ${escapeHtml(delivery.type)} to ${escapeHtml(destinationName(delivery.destination))}">Replay</button>`,
   );
   return cells;
 }
