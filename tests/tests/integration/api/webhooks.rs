@@ -186,3 +186,41 @@ async fn webhooks_reach_a_standard_receiver() {
     assert!(unverified.is_empty(), "every delivery verified: {unverified:#?}");
     server.stop().await;
 }
+
+/// Two API servers on one store (a standby beside the active one, or several keepers'
+/// servers sharing a file): both ingest the same events and both keepers raise the same
+/// alerts, yet every message reaches a destination once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_servers_on_one_store_deliver_each_message_once() {
+    let env = demo_env().await;
+    let receiver = Receiver::start(&env.dir.0).await;
+    let first_settings = env.keeper_settings("first").await;
+    let second_settings = FileConfig { store: first_settings.store.clone(), ..env.keeper_settings("second").await };
+    let first = Server::start_with(first_settings, false, api_settings(&env)).await;
+    let second = Server::start_with(second_settings, false, api_settings(&env)).await;
+    let watched = json!(["balance.adjusted", "balance.below_min", "balance.health_red"]);
+    destination(&first, &receiver, "/shared", watched, "web").await;
+    let listed = second.ok(Method::GET, "/api/v1/hook/destination", None, StatusCode::OK).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "one store, one list");
+
+    // An event both servers ingest, then a breach both keepers see.
+    let adjust = json!({"managedBalanceId": 1, "amount": "10", "requestId": "two-servers"});
+    second.ok(Method::POST, "/api/v1/balance-adjustment", Some(adjust), StatusCode::OK).await;
+    env.pay_out_to(PAYOUT_FLOOR).await;
+    let kinds = ["balance.adjusted", "balance.below_min", "balance.health_red"];
+    receiver
+        .eventually("each kind delivered", Duration::from_secs(60), |received| {
+            kinds.iter().all(|kind| delivered(received, "/shared", kind))
+        })
+        .await;
+    // Both servers keep polling their outbox: give a duplicate time to arrive.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let received = receiver.received();
+    for kind in kinds {
+        let deliveries = of_type(&received, "/shared", kind);
+        assert_eq!(deliveries.len(), 1, "{kind} delivered once: {deliveries:#?}");
+        assert_eq!(deliveries[0]["verified"], true);
+    }
+    first.stop().await;
+    second.stop().await;
+}
