@@ -233,3 +233,16 @@ def open_page(page: Page, url: str) -> Page:
     page.goto(url)
     wait_until(page, "() => document.querySelector('#live')?.textContent.startsWith('Live')")
     return page
+
+
+def top_up_from_the_page(page: Page, base_url: str, amount: str) -> dict:
+    """A manual top-up of managed balance 1 through its page's form; the API's answer,
+    which must say the change was applied."""
+    open_page(page, base_url + "/balances/1")
+    field = page.locator("#adjust-form").get_by_label("Amount", exact=True)
+    field.fill(amount)
+    with page.expect_response(lambda response: "/api/v1/balance-adjustment" in response.url) as answer:
+        field.press("Enter")
+    result = answer.value.json()
+    assert result["status"] == "APPLIED", result
+    return result

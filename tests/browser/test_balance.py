@@ -5,7 +5,7 @@ is shown next to the field it names and changes nothing."""
 import time
 
 from chain import after_guard, linked_sources, managed_balance_address
-from conftest import open_page, wait_for_chain, wait_until
+from conftest import open_page, top_up_from_the_page, wait_for_chain, wait_until
 
 UNIT = 1_000_000  # the demo mint has 6 decimals
 
@@ -120,14 +120,8 @@ def test_linking_and_removing_a_source_through_the_page_changes_the_chain(page, 
 
 
 def test_a_manual_top_up_lands_and_the_page_shows_it_within_two_seconds(page, base_url, rpc):
-    open_page(page, base_url + "/balances/1")
-    amount = page.locator("#adjust-form").get_by_label("Amount", exact=True)
-    amount.fill("0.5")
-    with page.expect_response(lambda response: "/api/v1/balance-adjustment" in response.url) as answer:
-        amount.press("Enter")
-    result = answer.value.json()
+    result = top_up_from_the_page(page, base_url, "0.5")
     replied = time.monotonic()
-    assert result["status"] == "APPLIED", result
     signature = result["signature"]
     [(name, args, _)] = after_guard(rpc.program_instructions(signature))
     assert (name, args) == ("adjust_balance", {"amount": 500_000})

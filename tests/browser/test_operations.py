@@ -6,7 +6,7 @@ activity-log API records them and as the chain has them in that transaction."""
 import time
 
 from chain import managed_balance_address
-from conftest import open_page, wait_until
+from conftest import open_page, top_up_from_the_page, wait_until
 
 UNIT = 1_000_000
 COLUMNS = ["time", "action", "what", "amount", "fee", "after", "other side", "transaction"]
@@ -78,13 +78,7 @@ def source_names(api) -> dict[str, str]:
 
 
 def test_a_manual_top_up_shows_in_the_operation_log_with_fee_and_both_sides(page, base_url, rpc, treasury, api):
-    open_page(page, base_url + "/balances/1")
-    amount = page.locator("#adjust-form").get_by_label("Amount", exact=True)
-    amount.fill("0.75")
-    with page.expect_response(lambda response: "/api/v1/balance-adjustment" in response.url) as answer:
-        amount.press("Enter")
-    result = answer.value.json()
-    assert result["status"] == "APPLIED", result
+    result = top_up_from_the_page(page, base_url, "0.75")
     open_page(page, base_url + "/balances/1/monitor")
     cells = check_row(page, api, rpc, treasury, result["signature"], {"MANUAL"})
     assert cells["amount"].split("\n")[0] == "0.75"

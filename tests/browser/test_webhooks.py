@@ -10,16 +10,22 @@ from standardwebhooks import Webhook
 from conftest import open_page, wait_until
 
 
-def test_a_destination_added_through_the_page_gets_deliveries(page, base_url, receiver, screenshots, api):
+def add_destination(page, base_url: str, url: str, events: str):
+    """Adds a destination through the page: its secret's field (shown once) and its row."""
     open_page(page, base_url + "/webhooks")
-    page.get_by_label("URL").fill(receiver.url)
-    page.get_by_label("Events").fill("balance.*, treasury.*")
+    page.get_by_label("URL").fill(url)
+    page.get_by_label("Events").fill(events)
     page.get_by_role("button", name="Add destination").click()
     secret = page.locator("#secret-value")
     secret.wait_for()
     assert secret.input_value().startswith("whsec_")
-    row = page.locator("#destinations-table tbody tr", has_text=receiver.url)
+    row = page.locator("#destinations-table tbody tr", has_text=url)
     row.wait_for()
+    return secret, row
+
+
+def test_a_destination_added_through_the_page_gets_deliveries(page, base_url, receiver, screenshots, api):
+    secret, row = add_destination(page, base_url, receiver.url, "balance.*, treasury.*")
     # The workload and the keeper keep the hot wallet moving: deliveries follow.
     page.locator("#deliveries-table tbody tr", has_text=receiver.url).first.wait_for(timeout=120_000)
     page.screenshot(path=str(screenshots / "webhooks.png"), full_page=True)
@@ -53,15 +59,8 @@ def test_a_dead_letter_is_replayed_from_the_page_once_the_receiver_recovers(page
     """The receiver answers 503 to every attempt (the suite's schedule: 0, 1 and 2 s),
     then recovers; Replay on the dead letter delivers the same message, signed."""
     receiver.status = 503
-    open_page(page, base_url + "/webhooks")
-    page.get_by_label("URL").fill(receiver.url)
-    page.get_by_label("Events").fill("balance.adjusted")
-    page.get_by_role("button", name="Add destination").click()
-    secret = page.locator("#secret-value")
-    secret.wait_for()
+    secret, row = add_destination(page, base_url, receiver.url, "balance.adjusted")
     signing_secret = secret.input_value()
-    row = page.locator("#destinations-table tbody tr", has_text=receiver.url)
-    row.wait_for()
     destination_id = row.locator("[data-rotate]").get_attribute("data-rotate")
 
     # An event for it: a manual top-up of the hot wallet.
