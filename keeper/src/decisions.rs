@@ -393,22 +393,7 @@ mod tests {
     fn decisions_read_back_in_order() {
         let store = Store::in_memory().unwrap();
         for (at, outcome) in [(5, "waited"), (7, "acted")] {
-            let decision = Decision {
-                id: 0,
-                managed_balance: "mb".into(),
-                at,
-                slot: None,
-                keeper: "k".into(),
-                outcome: outcome.into(),
-                reason: "healthy".into(),
-                amount: None,
-                need: None,
-                signature: None,
-                fee_lamports: None,
-                balance: Some(10),
-                detail: None,
-            };
-            store.record_decision(&decision).unwrap();
+            store.record_decision(&crate::test_fixtures::decision("mb", at, outcome)).unwrap();
         }
         let read = store.decisions("mb", (Some(6), None), false, 0).unwrap();
         assert_eq!((read.len(), read[0].outcome.as_str()), (1, "acted"));

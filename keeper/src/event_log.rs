@@ -462,27 +462,10 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smart_treasury::events::{MovementReason, ToppedUp};
+    use crate::test_fixtures::topped_up;
+    use smart_treasury::events::ToppedUp;
     use smart_treasury_client::events::IndexedEvent;
     use std::sync::Mutex;
-
-    fn topped_up(treasury: Pubkey, managed_balance: Pubkey) -> ToppedUp {
-        ToppedUp {
-            treasury,
-            managed_balance,
-            reason: MovementReason::Threshold,
-            balance_before: 100,
-            balance_after: 500,
-            needed: 400,
-            allowed: 400,
-            received: 400,
-            shortfall: 0,
-            sources: vec![],
-            config_version: 1,
-            slot: 7,
-            unix_timestamp: 1_000,
-        }
-    }
 
     fn borsh_bytes(event: &ToppedUp) -> Vec<u8> {
         let mut bytes = Vec::new();
@@ -534,7 +517,7 @@ mod tests {
         let store = Store::in_memory().unwrap();
         let (treasury, other, balance) = (Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
         let outbox = Recorder::default();
-        let tx = transaction("sig", vec![topped_up(treasury, balance), topped_up(other, balance)]);
+        let tx = transaction("sig", vec![topped_up(treasury, balance, 1_000), topped_up(other, balance, 1_000)]);
         let none: [Option<BalanceInfo>; 0] = [];
         assert_eq!(store.record_events(&tx, &treasury, &none, Some(&outbox), 1).unwrap(), 1);
         assert_eq!(store.record_events(&tx, &treasury, &none, Some(&outbox), 2).unwrap(), 0);
@@ -562,7 +545,7 @@ mod tests {
         }
         let store = Store::in_memory().unwrap();
         let (treasury, balance) = (Pubkey::new_unique(), Pubkey::new_unique());
-        let tx = transaction("sig", vec![topped_up(treasury, balance)]);
+        let tx = transaction("sig", vec![topped_up(treasury, balance, 1_000)]);
         assert!(store.record_events(&tx, &treasury, &[], Some(&Failing), 1).is_err());
         assert_eq!(store.event_count().unwrap(), 0);
         assert!(store.movements(&balance.to_string()).unwrap().is_empty());

@@ -23,4 +23,6 @@ pub mod series;
 pub mod service;
 pub mod status;
 pub mod store;
+#[cfg(test)]
+mod test_fixtures;
 pub mod watcher;

@@ -287,13 +287,13 @@ impl Store {
 mod tests {
     use super::*;
     use crate::{
-        decisions::Decision,
         event_log::{Alert, EventQuery},
         journal::Claim,
         store::Movement,
+        test_fixtures::{decision, topped_up},
     };
     use anchor_lang::prelude::Pubkey;
-    use smart_treasury::events::{MovementReason, ToppedUp, VaultCreated};
+    use smart_treasury::events::VaultCreated;
     use smart_treasury_client::events::{IndexedEvent, ProgramEvent, RawEvent, TransactionEvents};
 
     const DAY: i64 = 86_400;
@@ -314,42 +314,6 @@ mod tests {
             block_time: Some(at),
             fee_lamports: 5_000,
             events,
-        }
-    }
-
-    fn top_up(treasury: Pubkey, managed_balance: Pubkey, at: i64) -> ToppedUp {
-        ToppedUp {
-            treasury,
-            managed_balance,
-            reason: MovementReason::Threshold,
-            balance_before: 100,
-            balance_after: 500,
-            needed: 400,
-            allowed: 400,
-            received: 400,
-            shortfall: 0,
-            sources: vec![],
-            config_version: 1,
-            slot: at as u64,
-            unix_timestamp: at,
-        }
-    }
-
-    fn decision(managed_balance: &Pubkey, at: i64) -> Decision {
-        Decision {
-            id: 0,
-            managed_balance: managed_balance.to_string(),
-            at,
-            slot: None,
-            keeper: "k".into(),
-            outcome: "waited".into(),
-            reason: "healthy".into(),
-            amount: None,
-            need: None,
-            signature: None,
-            fee_lamports: None,
-            balance: Some(10),
-            detail: None,
         }
     }
 
@@ -392,10 +356,10 @@ mod tests {
             slot: 1,
         };
         let mut recorded = vec![transaction("vault", DAY, vec![event(0, &vault)])];
-        recorded.push(transaction("idle-last", 2 * DAY, vec![event(0, &top_up(treasury, idle, 2 * DAY))]));
+        recorded.push(transaction("idle-last", 2 * DAY, vec![event(0, &topped_up(treasury, idle, 2 * DAY))]));
         for day in 3..100 {
             let at = day * DAY;
-            recorded.push(transaction(&format!("busy-{day}"), at, vec![event(0, &top_up(treasury, busy, at))]));
+            recorded.push(transaction(&format!("busy-{day}"), at, vec![event(0, &topped_up(treasury, busy, at))]));
         }
         for events in &recorded {
             store.record_events(events, &treasury, &[], None, events.block_time.unwrap()).unwrap();
@@ -403,9 +367,9 @@ mod tests {
         // Back-fill last covered an old transaction (it lists newer ones from there).
         store.advance_cursor(&treasury, "busy-10", 10 * DAY as u64).unwrap();
         for day in [1, 30, 60, 99] {
-            store.record_decision(&decision(&busy, day * DAY)).unwrap();
+            store.record_decision(&decision(&busy.to_string(), day * DAY, "waited")).unwrap();
         }
-        store.record_decision(&decision(&idle, 2 * DAY)).unwrap();
+        store.record_decision(&decision(&idle.to_string(), 2 * DAY, "waited")).unwrap();
         store.record_alert(&alert("busy-old", busy, 5 * DAY), None, None).unwrap();
         store.record_alert(&alert("busy-new", busy, 90 * DAY), None, None).unwrap();
         store.record_alert(&alert("idle-standing", idle, 2 * DAY), None, None).unwrap();
@@ -483,7 +447,7 @@ mod tests {
         let tx = store.conn.unchecked_transaction().unwrap();
         for balance in 0..2_000 {
             for day in 0..5 {
-                let mut old = decision(&Pubkey::new_unique(), day * DAY);
+                let mut old = decision(&Pubkey::new_unique().to_string(), day * DAY, "waited");
                 old.managed_balance = format!("balance-{balance}");
                 store.record_decision(&old).unwrap();
             }
