@@ -2,10 +2,7 @@
 //! chain's cooldown ends, not after the keeper's fixed retry delay.
 
 use super::*;
-use smart_treasury::{
-    error::TreasuryError,
-    state::{AutomationSettings, BalanceMode, ManagedBalance},
-};
+use smart_treasury::{error::TreasuryError, state::ManagedBalance};
 use smart_treasury_client::read;
 use smart_treasury_keeper::{
     crank::crank_for, dispatch, executor::Outcome, journal::Claim, metrics, observe, planner::Action,
@@ -19,20 +16,7 @@ const COOLDOWN: u32 = 15;
 async fn a_cooldown_refusal_is_retried_when_the_chains_cooldown_ends() {
     let env = env().await;
     let address = env.hot_wallet_balance_id();
-    let automation = AutomationSettings {
-        cooldown_seconds: COOLDOWN,
-        period_seconds: 86_400,
-        period_cap: 50_000_000_000,
-        forecast_band_bps: 5_000,
-    };
-    let settings = ix::update_settings(
-        env.demo.authority.pubkey(),
-        env.demo.treasury,
-        address,
-        BalanceMode::Threshold,
-        automation,
-    );
-    tx::send(&env.rpc, &env.demo.authority, vec![Change::new("a cooldown", settings)]).await.expect("settings");
+    env.set_hot_wallet_cooldown(COOLDOWN).await;
     let at_target = || async { env.hot_balance().await == TARGET };
 
     // A first keeper answers a breach, which starts the cooldown, and stops.

@@ -70,6 +70,25 @@ impl Env {
         pda::managed_balance_pda(&self.demo.treasury, 1)
     }
 
+    /// The hot wallet in threshold mode with `cooldown_seconds` between automatic moves
+    /// (a day's period, a 50,000 cap, a 50% forecast band), set by the authority.
+    pub async fn set_hot_wallet_cooldown(&self, cooldown_seconds: u32) {
+        let automation = smart_treasury::state::AutomationSettings {
+            cooldown_seconds,
+            period_seconds: 86_400,
+            period_cap: 50_000_000_000,
+            forecast_band_bps: 5_000,
+        };
+        let settings = ix::update_settings(
+            self.demo.authority.pubkey(),
+            self.demo.treasury,
+            self.hot_wallet_balance_id(),
+            smart_treasury::state::BalanceMode::Threshold,
+            automation,
+        );
+        tx::send(&self.rpc, &self.demo.authority, vec![Change::new("a cooldown", settings)]).await.expect("settings");
+    }
+
     /// Settings for a keeper named `name`, with a funded key and its own store.
     pub async fn keeper_settings(&self, name: &str) -> FileConfig {
         let keeper = Keypair::new();

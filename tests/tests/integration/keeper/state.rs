@@ -2,7 +2,7 @@
 //! its own fee payer, and the chain's clock, every cycle.
 
 use super::*;
-use smart_treasury::state::{AutomationSettings, BalanceMode, CrankAccess};
+use smart_treasury::state::CrankAccess;
 use smart_treasury_client::{keypair::load_keypair, read};
 use smart_treasury_keeper::{
     metrics,
@@ -111,20 +111,7 @@ async fn cooldowns_run_on_the_chains_clock_not_the_hosts() {
     let env = env_on(ClusterConfig { clock_lag: Duration::from_secs(3_600), ..realistic_cluster() }).await;
     let address = env.hot_wallet_balance_id();
     let cooldown = 6;
-    let automation = AutomationSettings {
-        cooldown_seconds: cooldown,
-        period_seconds: 86_400,
-        period_cap: 50_000_000_000,
-        forecast_band_bps: 5_000,
-    };
-    let settings = ix::update_settings(
-        env.demo.authority.pubkey(),
-        env.demo.treasury,
-        address,
-        BalanceMode::Threshold,
-        automation,
-    );
-    as_authority(&env, "a short cooldown", settings).await;
+    env.set_hot_wallet_cooldown(cooldown).await;
     let (shared, task, stop) = start_shared(env.keeper_config("keeper").await);
     let at_target = || async { env.hot_balance().await == TARGET };
 
