@@ -16,6 +16,8 @@ pub struct AppState {
     db: Mutex<Store>,
     pub authority: Option<Keypair>,
     pub hooks: Hooks,
+    /// The cluster's genesis hash, read once when first needed: it names the cluster.
+    genesis_hash: tokio::sync::OnceCell<String>,
 }
 
 /// The API's tables in the keeper's store, created or brought up to date.
@@ -38,7 +40,21 @@ impl AppState {
             None => None,
         };
         let hooks = Hooks::new(&config.webhooks)?;
-        Ok(Self { keeper, config, db: Mutex::new(db), authority, hooks })
+        Ok(Self { keeper, config, db: Mutex::new(db), authority, hooks, genesis_hash: Default::default() })
+    }
+
+    /// The genesis hash of the cluster the keeper's RPC serves.
+    pub async fn genesis_hash(&self) -> Result<&str, Problem> {
+        let rpc = &self.keeper.rpc;
+        let hash = self
+            .genesis_hash
+            .get_or_try_init(|| async {
+                let hash =
+                    rpc.get_genesis_hash().await.map_err(|error| smart_treasury_client::read::rpc_error(rpc, error))?;
+                Ok::<_, Problem>(hash.to_string())
+            })
+            .await?;
+        Ok(hash)
     }
 
     pub fn db(&self) -> MutexGuard<'_, Store> {

@@ -24,7 +24,7 @@ use anchor_spl::associated_token::get_associated_token_address_with_program_id;
 use axum::{extract::State, Json};
 use serde::{Deserialize, Serialize};
 use smart_treasury::state::{AccountKind, ManagedBalance};
-use smart_treasury_client::{cluster, health::Health, ix, ix::VaultAccounts, pda, read};
+use smart_treasury_client::{cluster, health::Health, ix, ix::VaultAccounts, pda};
 use smart_treasury_keeper::{
     advice::{self, Advice},
     crank::crank_for,
@@ -339,8 +339,11 @@ pub async fn stress_test(
         return Err(Problem::invalid("outflow", "must be above 0"));
     }
     let not_applicable = apply_refusal(&state, &planning.managed).await?;
-    let applied =
-        if body.apply { Some(apply_outflow(&state, &planning, outflow, &not_applicable).await?) } else { None };
+    let applied = if body.apply {
+        Some(apply_outflow(&state, &planning, outflow, not_applicable.as_deref()).await?)
+    } else {
+        None
+    };
     let now = planning.now;
     let config = &state.keeper.config.planner;
     let view = &planning.planned.view;
@@ -384,9 +387,7 @@ async fn apply_refusal(state: &Arc<AppState>, managed: &ManagedBalance) -> ApiRe
                 .into(),
         ));
     }
-    let rpc = &state.keeper.rpc;
-    let genesis = rpc.get_genesis_hash().await.map_err(|error| Problem::from(read::rpc_error(rpc, error)))?;
-    Ok(cluster::public_cluster(&genesis.to_string()).map(|name| {
+    Ok(cluster::public_cluster(state.genesis_hash().await?).map(|name| {
         format!("This server's RPC serves {name}: a stress test is applied for real only on a local cluster.")
     }))
 }
@@ -397,10 +398,10 @@ async fn apply_outflow(
     state: &Arc<AppState>,
     planning: &Planning,
     outflow: u64,
-    not_applicable: &Option<String>,
+    not_applicable: Option<&str>,
 ) -> ApiResult<ChangeResult> {
     if let Some(reason) = not_applicable {
-        return Err(Problem::conflict(reason.clone()));
+        return Err(Problem::conflict(reason));
     }
     let managed = &planning.managed;
     let balance = planning.planned.view.balance;
