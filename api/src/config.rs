@@ -3,7 +3,7 @@
 
 use crate::auth::{Scope, TokenHash};
 use anyhow::{bail, Context, Result};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 /// How a change becomes a transaction when the request does not say.
@@ -16,7 +16,7 @@ pub enum ChangeMode {
     Export,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TokenEntry {
     pub name: String,
@@ -26,7 +26,7 @@ pub struct TokenEntry {
     pub sha256: String,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookFileConfig {
     pub allow_private_destinations: Option<bool>,
@@ -37,7 +37,7 @@ pub struct WebhookFileConfig {
 }
 
 /// The `[api]` table as a file states it.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ApiFileConfig {
     /// `host:port`, or `off`.
@@ -203,6 +203,8 @@ pub fn resolve(file: ApiFileConfig, overrides: ApiFileConfig) -> Result<ApiConfi
     in_range("webhooks.timeout_s", webhook_timeout, 0.1, 60.0)?;
     let poll_ms = hooks.poll_ms.unwrap_or(500);
     in_range("webhooks.poll_ms", poll_ms as f64, 10.0, 60_000.0)?;
+    let secret_overlap_s = hooks.secret_overlap_s.unwrap_or(24 * 3_600);
+    in_range("webhooks.secret_overlap_s", secret_overlap_s as f64, 0.0, 7.0 * 86_400.0)?;
     Ok(ApiConfig {
         listen,
         change_mode,
@@ -215,7 +217,7 @@ pub fn resolve(file: ApiFileConfig, overrides: ApiFileConfig) -> Result<ApiConfi
             retry_schedule,
             timeout: Duration::from_secs_f64(webhook_timeout),
             poll: Duration::from_millis(poll_ms),
-            secret_overlap: Duration::from_secs(hooks.secret_overlap_s.unwrap_or(24 * 3_600)),
+            secret_overlap: Duration::from_secs(secret_overlap_s),
         },
         stress_test_apply,
     })
@@ -273,10 +275,73 @@ mod tests {
                 },
                 "api.webhooks.retry_schedule_s",
             ),
+            (
+                ApiFileConfig {
+                    webhooks: Some(WebhookFileConfig { secret_overlap_s: Some(8 * 86_400), ..Default::default() }),
+                    ..Default::default()
+                },
+                "api.webhooks.secret_overlap_s",
+            ),
         ];
         for (file, field) in cases {
             let error = format!("{:#}", resolve(file, ApiFileConfig::default()).unwrap_err());
             assert!(error.contains(field), "{error:?} should name {field}");
         }
+    }
+
+    const EXAMPLE: &str = include_str!("../../keeper/keeper.example.toml");
+
+    fn example_table(text: &str) -> ApiFileConfig {
+        toml::from_str::<KeeperFile>(text).expect("keeper.example.toml parses").api
+    }
+
+    #[test]
+    fn the_example_api_table_sets_every_field_to_its_default() {
+        let example = resolve(example_table(EXAMPLE), ApiFileConfig::default()).expect("the example resolves");
+        assert_eq!(example, resolve(ApiFileConfig::default(), ApiFileConfig::default()).unwrap());
+    }
+
+    /// Lines of the `[api]` part that are settings left commented out, uncommented.
+    fn with_settings_uncommented(text: &str) -> String {
+        let is_setting = |line: &str| {
+            line.starts_with('[')
+                || line.split_once(" = ").is_some_and(|(key, _)| {
+                    key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                })
+        };
+        let api_part = text.find("\n[api]").expect("an [api] table");
+        let lines = text[api_part..].lines().map(|line| match line.strip_prefix("# ") {
+            Some(setting) if is_setting(setting) => setting,
+            _ => line,
+        });
+        lines.collect::<Vec<_>>().join("\n")
+    }
+
+    fn unset_fields(value: &serde_json::Value, path: &str, unset: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Null => unset.push(path.to_owned()),
+            serde_json::Value::Object(fields) => {
+                for (name, field) in fields {
+                    unset_fields(field, &format!("{path}.{name}"), unset);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    unset_fields(item, &format!("{path}[]"), unset);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_example_documents_every_api_field() {
+        // Unknown fields are refused, so parsing proves every documented one is known;
+        // with the commented-out ones switched on, none may be missing.
+        let every = example_table(&with_settings_uncommented(EXAMPLE));
+        let mut unset = Vec::new();
+        unset_fields(&serde_json::to_value(&every).expect("settings serialise"), "api", &mut unset);
+        assert!(every.tokens.is_some_and(|tokens| !tokens.is_empty()), "no [[api.tokens]] example");
+        assert!(unset.is_empty(), "keeper.example.toml does not document {unset:?}");
     }
 }

@@ -491,7 +491,9 @@ mod tests {
 
     #[test]
     fn the_example_config_documents_every_field_the_keeper_knows() {
-        let documented: Vec<&str> = EXAMPLE
+        // The `[api]` table at the end belongs to the API server, which checks it.
+        let keeper_part = EXAMPLE.split("\n[api]").next().expect("some text");
+        let documented: Vec<&str> = keeper_part
             .lines()
             .filter_map(|line| line.trim_start_matches(['#', ' ']).split_once(" = "))
             .map(|(key, _)| key.trim())
