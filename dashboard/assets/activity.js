@@ -1,7 +1,9 @@
 // Activity-log entries as table rows: the balance page's liquidity movements and the
 // monitoring terminal's operation log.
 
-import { amountHtml, amountText, dateTime, escapeHtml, grouped, shortAddress, signatureHtml } from "./common.js";
+import {
+  amountHtml, amountText, dateTime, escapeHtml, grouped, lamportsToSol, shortAddress, signatureHtml,
+} from "./common.js";
 
 const KINDS = {
   TOP_UP: "top-up", TOP_UP_SHORTFALL: "shortfall", SWEEP: "sweep", REBALANCE: "rebalance", ADJUSTMENT: "manual top-up",
@@ -27,8 +29,11 @@ function legs(entry, names, balance, field) {
     .join("<br>");
 }
 
-function fee(entry) {
-  return entry.feeLamports === undefined || entry.feeLamports === null ? "–" : `${grouped(String(entry.feeLamports))} lamports`;
+/** The network fee in SOL, with the exact lamports beneath. */
+function feeHtml(entry) {
+  if (entry.feeLamports === undefined || entry.feeLamports === null) return "–";
+  const lamports = escapeHtml(grouped(String(entry.feeLamports)));
+  return `${escapeHtml(lamportsToSol(entry.feeLamports))}<span class="base-units">${lamports} lamports</span>`;
 }
 
 /** On-chain events that moved the balance. */
@@ -49,7 +54,7 @@ export function movementRows(entries, names, balance, organic = false) {
     `${escapeHtml(kindLabel(entry))}${entry.shortfall ? `<span class="base-units">${escapeHtml(amountText(entry.shortfall))} short</span>` : ""}`,
     { html: amountHtml(entry.amount), cls: "num" },
     legs(entry, names, balance, "amount"),
-    { html: escapeHtml(fee(entry)), cls: "num" },
+    { html: feeHtml(entry), cls: "num" },
     { html: amountHtml(entry.balanceAfter), cls: "num" },
     signatureHtml(entry.signature),
   ]);
@@ -67,7 +72,7 @@ export function operationRows(entries, names, balance) {
     `<span class="badge">${escapeHtml(actionTypeLabel(entry))}</span>`,
     { html: escapeHtml(entry.description ?? kindLabel(entry)), cls: "words" },
     { html: amountHtml(entry.amount), cls: "num" },
-    { html: escapeHtml(fee(entry)), cls: "num" },
+    { html: feeHtml(entry), cls: "num" },
     { html: amountHtml(entry.balanceAfter), cls: "num" },
     { html: legs(entry, names, balance, "balanceAfter"), cls: "num" },
     signatureHtml(entry.signature),

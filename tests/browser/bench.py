@@ -18,10 +18,10 @@ from playwright.sync_api import sync_playwright
 
 from chain import Rpc, managed_balance_address
 from conftest import CHROMIUM, CHROMIUM_FLAGS, DESKTOP, wait_until
+from units import UNIT, grouped
 
 LOAD_RUNS = int(os.environ.get("BENCH_LOAD_RUNS", "10"))
 TOP_UP_RUNS = int(os.environ.get("BENCH_TOP_UP_RUNS", "20"))
-UNIT = 1_000_000
 
 # Records, in the page, when the summary first shows a given text (Date.now(), ms).
 WATCH_SUMMARY = """
@@ -111,12 +111,6 @@ def chain_change(rpc, account, before, timeout=20.0):
             return time.time() * 1000, amount
         time.sleep(0.01)
     raise TimeoutError(f"{account} did not change within {timeout} s")
-
-
-def grouped(base_units):
-    whole, fraction = divmod(base_units, UNIT)
-    text = f"{whole:,}"
-    return text + (f".{fraction:06d}".rstrip("0") if fraction else "")
 
 
 def top_up_to_page(playwright, url, rpc, treasury, cli, environment):

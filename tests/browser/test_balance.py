@@ -6,8 +6,7 @@ import time
 
 from chain import after_guard, linked_sources, managed_balance_address
 from conftest import open_page, top_up_from_the_page, wait_for_chain, wait_until
-
-UNIT = 1_000_000  # the demo mint has 6 decimals
+from units import UNIT, grouped
 
 
 def chart_traces(page, selector="#balance-chart"):
@@ -40,11 +39,6 @@ def tokens(base_units: int) -> str:
     """Base units of the demo mint as an operator writes them: `5500.5`."""
     whole, fraction = divmod(base_units, UNIT)
     return f"{whole}.{fraction:06d}".rstrip("0").rstrip(".")
-
-
-def grouped(base_units: int) -> str:
-    whole, fraction = divmod(base_units, UNIT)
-    return f"{whole:,}" + (f".{fraction:06d}".rstrip("0") if fraction else "")
 
 
 def test_editing_thresholds_changes_the_chain(page, base_url, rpc, treasury):

@@ -6,8 +6,7 @@ import pytest
 
 from chain import GUARDS, IDL, after_guard, decode_realms, decode_squads, managed_balance_address
 from conftest import open_page
-
-UNIT = 1_000_000
+from units import UNIT
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ import time
 
 from chain import linked_sources, managed_balance_address
 from conftest import open_page, wait_until
-
-UNIT = 1_000_000
+from units import UNIT
 
 
 def test_the_stress_test_changes_health_and_the_advice(page, base_url, rpc, treasury, screenshots, keeper_paused):

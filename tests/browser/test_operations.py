@@ -7,14 +7,9 @@ import time
 
 from chain import managed_balance_address
 from conftest import open_page, top_up_from_the_page, wait_until
+from units import LAMPORTS_PER_SOL, grouped
 
-UNIT = 1_000_000
 COLUMNS = ["time", "action", "what", "amount", "fee", "after", "other side", "transaction"]
-
-
-def grouped(base_units: int) -> str:
-    whole, fraction = divmod(base_units, UNIT)
-    return f"{whole:,}" + (f".{fraction:06d}".rstrip("0") if fraction else "")
 
 
 def wait_for_entry(api, signature: str, timeout: float = 15.0) -> dict:
@@ -45,7 +40,7 @@ def check_row(page, api, rpc, treasury, signature: str, action_types: set[str]) 
     # The fee the transaction paid, as the chain has it.
     fee = rpc.transaction(signature)["meta"]["fee"]
     assert entry["feeLamports"] == fee
-    assert cells["fee"] == f"{fee:,} lamports"
+    assert cells["fee"].split("\n") == [f"{grouped(fee, LAMPORTS_PER_SOL)} SOL", f"{fee:,} lamports"]
     # This balance after: the hot wallet's vault in that transaction, token and base units.
     destination = rpc.program_account(managed_balance_address(treasury, 1))["destination"]
     after = rpc.token_balance_after(signature, destination)

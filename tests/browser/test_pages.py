@@ -5,6 +5,7 @@ import pytest
 
 from chain import managed_balance_address
 from conftest import DESKTOP, PHONE, open_page, wait_until
+from units import grouped
 
 PAGES = ["/", "/balances/1", "/balances/2", "/balances/1/monitor", "/balances/1/forecast", "/balances/2/monitor",
          "/balances/2/forecast", "/webhooks"]
@@ -15,11 +16,6 @@ def test_every_page_loads_without_console_errors(page, base_url, path):
     open_page(page, base_url + path)
     assert page.locator("h1").first.is_visible()
     assert "Not updated" not in page.locator("#live").text_content()
-
-
-def grouped(base_units: int) -> str:
-    whole, fraction = divmod(base_units, 1_000_000)
-    return f"{whole:,}" + (f".{fraction:06d}".rstrip("0") if fraction else "")
 
 
 def test_overview_shows_every_managed_balance_in_token_units(page, base_url, screenshots, rpc, treasury):

@@ -6,13 +6,7 @@ and changes the chain once the write token is entered."""
 from chain import managed_balance_address
 from conftest import env, wait_for_chain, wait_until
 from operator_api import tokens
-
-UNIT = 1_000_000
-
-
-def grouped(base_units: int) -> str:
-    whole, fraction = divmod(base_units, UNIT)
-    return f"{whole:,}" + (f".{fraction:06d}".rstrip("0") if fraction else "")
+from units import UNIT, grouped
 
 
 def enter_token(page, token: str) -> None:
