@@ -74,7 +74,7 @@ export function operationRows(entries, names, balance) {
     { html: amountHtml(entry.amount), cls: "num" },
     { html: feeHtml(entry), cls: "num" },
     { html: amountHtml(entry.balanceAfter), cls: "num" },
-    { html: legs(entry, names, balance, "balanceAfter"), cls: "num" },
+    { html: legs(entry, names, balance, "balanceAfter"), cls: "legs" },
     signatureHtml(entry.signature),
   ]);
 }

@@ -246,3 +246,13 @@ def top_up_from_the_page(page: Page, base_url: str, amount: str) -> dict:
     result = answer.value.json()
     assert result["status"] == "APPLIED", result
     return result
+
+
+def assert_operation_log_fits(page) -> None:
+    """At a laptop's width every column of the operation log, the transaction's
+    included, is in view: a long source name wraps instead of widening the table."""
+    hidden = page.evaluate("""() => {
+        const wrap = document.querySelector('#oplog-table').closest('.table-wrap');
+        return wrap.scrollWidth - wrap.clientWidth;
+    }""")
+    assert hidden <= 0, f"the operation log hides {hidden}px to the right"

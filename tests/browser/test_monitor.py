@@ -6,7 +6,7 @@ import re
 import time
 
 from chain import linked_sources, managed_balance_address
-from conftest import open_page, wait_until
+from conftest import assert_operation_log_fits, open_page, wait_until
 from units import UNIT
 
 
@@ -161,4 +161,5 @@ def test_a_stress_test_applied_for_real_is_logged_and_met(page, base_url, rpc, t
         timeout=90,
     )
     assert met.count() > 0
+    assert_operation_log_fits(page)
     page.screenshot(path=str(screenshots / "monitor-stress-applied.png"), full_page=True)

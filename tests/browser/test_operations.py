@@ -6,7 +6,7 @@ activity-log API records them and as the chain has them in that transaction."""
 import time
 
 from chain import managed_balance_address
-from conftest import open_page, top_up_from_the_page, wait_until
+from conftest import assert_operation_log_fits, open_page, top_up_from_the_page, wait_until
 from units import LAMPORTS_PER_SOL, grouped
 
 COLUMNS = ["time", "action", "what", "amount", "fee", "after", "other side", "transaction"]
@@ -55,6 +55,7 @@ def check_row(page, api, rpc, treasury, signature: str, action_types: set[str]) 
         leg_after = rpc.token_balance_after(signature, leg["sourceId"])
         assert int(leg["balanceAfter"]["baseUnits"]) == leg_after
         assert line == f"{names[leg['sourceId']]}: {grouped(leg_after)}", (line, leg_after)
+    assert_operation_log_fits(page)
     return cells
 
 
